@@ -1,0 +1,285 @@
+/*
+ * clean.c - stage 2a: turns the raw bytes of one article into cleaned text.
+ *
+ *  1. the cleaning rules of clean.tsv (pcre2, byte level) remove debris such
+ *     as JSON escapes left in scraped text (\” \’ \" \');
+ *  2. invalid UTF-8 becomes U+FFFD (and is counted);
+ *  3. each non-ASCII character with its combining marks is normalised to
+ *     NFKC with utf8proc;
+ *  4. punctuation variants are folded: curly quotes and apostrophes to ' and
+ *     ", dashes to -, every space to ' ', CR LF and CR to LF, zero-width
+ *     characters and soft hyphens removed, other controls to ' '.
+ *
+ * Takes: the original bytes.  Gives: nt_text.clean (valid UTF-8) and
+ * nt_text.map, where map[i] is the original offset of clean byte i.
+ */
+#include "internal.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+typedef struct edit {
+  size_t start, end;    /* original range replaced */
+  size_t rstart, rlen;  /* replacement bytes in nt_text.scratch */
+} edit;
+
+typedef struct edits {
+  edit *e;
+  size_t n, cap;
+} edits;
+
+/* Expand $N references of a replacement into t->scratch. */
+static int expand(nt_text *t, const char *orig, const char *repl,
+                  const PCRE2_SIZE *ov, int groups) {
+  for (const char *r = repl; *r; r++) {
+    if (r[0] == '$' && r[1] >= '0' && r[1] <= '9') {
+      int g = r[1] - '0';
+      r++;
+      if (g < groups && ov[2 * g] != PCRE2_UNSET &&
+          nt_buf_append(&t->scratch, orig + ov[2 * g], ov[2 * g + 1] - ov[2 * g]) < 0)
+        return -1;
+      continue;
+    }
+    if (nt_buf_putc(&t->scratch, *r) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int cmp_edit(const void *a, const void *b) {
+  const edit *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return x->end > y->end ? -1 : (x->end < y->end);
+}
+
+/* Find every match of every cleaning rule; keep non-overlapping ones. */
+static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md,
+                      edits *ed) {
+  const char *s = t->orig;
+  for (size_t r = 0; r < lex->nclean_rules; r++) {
+    const nt_regex_rule *rule = &lex->clean_rules[r];
+    PCRE2_SIZE pos = 0;
+    while (pos <= t->orig_len) {
+      int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)s,
+                           t->orig_len, pos, 0, md, NULL);
+      if (rc < 0)
+        break; /* no match, or a match limit: leave the text as it is */
+      PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+      if (nt_util_grow(&ed->e, &ed->cap, ed->n + 1, sizeof *ed->e) < 0)
+        return -1;
+      edit *e = &ed->e[ed->n++];
+      e->start = ov[0];
+      e->end = ov[1];
+      e->rstart = t->scratch.len;
+      if (expand(t, s, rule->replacement, ov, rc) < 0)
+        return -1;
+      e->rlen = t->scratch.len - e->rstart;
+      pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+    }
+  }
+  if (ed->n > 1)
+    qsort(ed->e, ed->n, sizeof *ed->e, cmp_edit);
+  size_t k = 0;
+  for (size_t i = 0; i < ed->n; i++)
+    if (k == 0 || ed->e[i].start >= ed->e[k - 1].end)
+      ed->e[k++] = ed->e[i];
+  ed->n = k;
+  return 0;
+}
+
+/* Append n bytes to the clean text, all mapped to original offset o. */
+static int emit(nt_text *t, const char *p, size_t n, size_t o) {
+  if (nt_buf_append(&t->clean, p, n) < 0 ||
+      nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1, sizeof *t->map) < 0)
+    return -1;
+  for (size_t i = t->clean.len - n; i < t->clean.len; i++)
+    t->map[i] = o;
+  return 0;
+}
+
+/* The folded form of one code point: a single ASCII byte, nothing (-2) or
+ * itself (-1). */
+static int fold_punct(int32_t cp) {
+  switch (cp) {
+  case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032:
+  case 0x02BC: case 0x02B9: case 0xFF07:
+    return '\'';
+  case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033:
+  case 0xFF02:
+    return '"';
+  case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+  case 0x00AD:
+    return -2;
+  case 0x2028: case 0x2029: case 0x0085:
+    return '\n';
+  default:
+    break;
+  }
+  if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+    return cp == '\n' ? '\n' : ' ';
+  utf8proc_category_t c = utf8proc_category(cp);
+  if (c == UTF8PROC_CATEGORY_PD || cp == 0x2212)
+    return '-';
+  if (c == UTF8PROC_CATEGORY_ZS)
+    return ' ';
+  return -1;
+}
+
+/* Normalise one segment (a character and its combining marks) of valid
+ * UTF-8 at s[0..n) to NFKC, fold punctuation, and emit it. */
+static int emit_segment(nt_text *t, const char *s, size_t n, size_t o) {
+  utf8proc_int32_t buf[64];
+  utf8proc_ssize_t m = utf8proc_decompose((const utf8proc_uint8_t *)s,
+                                          (utf8proc_ssize_t)n, buf, 64,
+                                          UTF8PROC_COMPAT | UTF8PROC_STABLE);
+  if (m < 0 || m > 64)
+    return emit(t, s, n, o); /* too long a sequence of marks: keep as is */
+  m = utf8proc_normalize_utf32(buf, m, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+  if (m < 0)
+    return emit(t, s, n, o);
+  for (utf8proc_ssize_t i = 0; i < m; i++) {
+    int f = fold_punct(buf[i]);
+    char enc[4];
+    if (f == -2)
+      continue;
+    if (f >= 0) {
+      enc[0] = (char)f;
+      if (emit(t, enc, 1, o) < 0)
+        return -1;
+    } else if (emit(t, enc, nt_util_utf8_encode(buf[i], enc), o) < 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Length of the next segment of s[0..n): one code point plus any following
+ * combining marks; *bad is set when the first sequence is invalid. */
+static size_t segment(const char *s, size_t n, int *bad) {
+  int32_t cp;
+  size_t k = nt_util_utf8_decode((const unsigned char *)s, n, &cp);
+  *bad = cp < 0;
+  if (*bad)
+    return k;
+  while (k < n && (unsigned char)s[k] >= 0x80) {
+    size_t l = nt_util_utf8_decode((const unsigned char *)s + k, n - k, &cp);
+    if (cp < 0 || utf8proc_get_property(cp)->combining_class == 0)
+      break;
+    k += l;
+  }
+  return k;
+}
+
+/* Clean orig[from, to), appending to the clean text. */
+static int clean_range(nt_text *t, size_t from, size_t to) {
+  const char *s = t->orig;
+  size_t i = from;
+  while (i < to) {
+    size_t run = i;
+    while (run < to && (unsigned char)s[run] >= 0x20 &&
+           (unsigned char)s[run] < 0x7F)
+      run++;
+    if (run > i) { /* plain ASCII: copied as is */
+      if (nt_buf_append(&t->clean, s + i, run - i) < 0 ||
+          nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1, sizeof *t->map) < 0)
+        return -1;
+      for (size_t k = 0; k < run - i; k++)
+        t->map[t->clean.len - (run - i) + k] = i + k;
+      i = run;
+      continue;
+    }
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x80) { /* controls */
+      char out = c == '\n' || c == '\r' ? '\n' : ' ';
+      if (emit(t, &out, 1, i) < 0)
+        return -1;
+      i += c == '\r' && i + 1 < to && s[i + 1] == '\n' ? 2 : 1;
+      continue;
+    }
+    int bad;
+    size_t k = segment(s + i, to - i, &bad);
+    if (bad) {
+      t->invalid_utf8++;
+      if (emit(t, "\xEF\xBF\xBD", 3, i) < 0)
+        return -1;
+    } else if (emit_segment(t, s + i, k, i) < 0) {
+      return -1;
+    }
+    i += k;
+  }
+  return 0;
+}
+
+nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
+                       const char *orig, size_t len) {
+  t->orig = orig ? orig : "";
+  t->orig_len = len;
+  t->clean.len = 0;
+  t->scratch.len = 0;
+  t->invalid_utf8 = 0;
+  if (nt_buf_reserve(&t->clean, len + 16) < 0 ||
+      nt_util_grow(&t->map, &t->mapcap, len + 17, sizeof *t->map) < 0)
+    return NT_ERR_NOMEM;
+  edits ed = {0};
+  if (find_edits(t, lex, (pcre2_match_data *)md, &ed) < 0) {
+    free(ed.e);
+    return NT_ERR_NOMEM;
+  }
+  size_t pos = 0;
+  int rc = 0;
+  for (size_t i = 0; i < ed.n && rc == 0; i++) {
+    rc = clean_range(t, pos, ed.e[i].start);
+    /* The replacement is cleaned like text, mapped to the edit's start. */
+    size_t before = t->clean.len;
+    if (rc == 0 && ed.e[i].rlen) {
+      const char *saved = t->orig;
+      size_t saved_len = t->orig_len;
+      t->orig = t->scratch.data + ed.e[i].rstart;
+      t->orig_len = ed.e[i].rlen;
+      rc = clean_range(t, 0, ed.e[i].rlen);
+      t->orig = saved;
+      t->orig_len = saved_len;
+      for (size_t k = before; k < t->clean.len; k++)
+        t->map[k] = ed.e[i].start;
+    }
+    pos = ed.e[i].end;
+  }
+  if (rc == 0)
+    rc = clean_range(t, pos, len);
+  free(ed.e);
+  if (rc < 0 || nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1,
+                             sizeof *t->map) < 0)
+    return NT_ERR_NOMEM;
+  if (!t->clean.data && nt_buf_reserve(&t->clean, 1) < 0)
+    return NT_ERR_NOMEM;
+  t->clean.data[t->clean.len] = '\0';
+  t->map[t->clean.len] = len;
+  return NT_OK;
+}
+
+void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
+                   size_t *oe) {
+  *os = t->map[cs];
+  if (ce == 0 || ce >= t->clean.len) {
+    *oe = ce == 0 ? *os : t->orig_len;
+    if (ce < t->clean.len)
+      *oe = t->map[ce];
+    return;
+  }
+  size_t last = t->map[ce - 1], j = ce;
+  while (j < t->clean.len && t->map[j] == last)
+    j++;
+  *oe = j < t->clean.len ? t->map[j] : t->orig_len;
+}
+
+void nt_clean_free(nt_text *t) {
+  nt_buf_free(&t->clean);
+  nt_buf_free(&t->scratch);
+  free(t->map);
+  t->map = NULL;
+  t->mapcap = 0;
+}

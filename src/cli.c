@@ -1,0 +1,317 @@
+/*
+ * cli.c - the newstag command: parses options, loads the lexicons, streams
+ * records from input.c through an annotator and writes JSON Lines to
+ * stdout.  Diagnostics go to stderr as "newstag: error (at FILE:LINE): ...".
+ * The only file that prints or exits.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "input.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+  EXIT_OK = 0,
+  EXIT_INPUT = 1,   /* some input could not be read */
+  EXIT_USAGE = 2,   /* bad command line */
+  EXIT_LEXICON = 3, /* the lexicons could not be loaded */
+  EXIT_OUTPUT = 4   /* the output could not be written */
+};
+
+static const char USAGE[] =
+    "Usage: newstag [OPTIONS] [FILE|DIR|-]...\n"
+    "       newstag lexicon check [OPTIONS]\n"
+    "       newstag lexicon lookup [OPTIONS] ALIAS...\n"
+    "\n"
+    "Annotates news articles with countries, groups, organisations, weapon\n"
+    "systems and topics; writes one JSON object per input record to stdout.\n"
+    "A plain text file is one article; a .jsonl file (or one starting with '{')\n"
+    "has one article per line with \"text\" and optional \"id\", \"title\", \"url\",\n"
+    "\"date\".  Directories are read recursively in sorted order; no FILE or '-'\n"
+    "reads standard input.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FMT       input format: auto (default), text, jsonl\n"
+    "  -l, --lexicon DIR      add a lexicon directory on top of the defaults\n"
+    "                         (repeatable; later ones win)\n"
+    "      --no-default-lexicon  use only the --lexicon directories\n"
+    "      --min-score X      report topics scoring at least X (default 0.3)\n"
+    "      --max-record N     longest record in bytes (default 67108864)\n"
+    "      --clean-text       add the cleaned text to each output record\n"
+    "  -q, --quiet            no diagnostics on stderr\n"
+    "  -h, --help             show this help and exit\n"
+    "  -V, --version          show the version and exit\n"
+    "\n"
+    "Exit status: 0 all records written (malformed records become error\n"
+    "records), 1 an input file could not be read, 2 bad usage, 3 the lexicons\n"
+    "could not be loaded, 4 the output could not be written.\n";
+
+typedef struct cli {
+  const char **lexdirs;
+  size_t nlexdirs;
+  int no_default;
+  nt_format fmt;
+  nt_options opts;
+  size_t max_record;
+  int quiet;
+  const char **paths;
+  size_t npaths;
+} cli;
+
+static void msg(const cli *c, const char *fmt, ...) {
+  if (c && c->quiet)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("newstag: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fputs("newstag: error: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\nTry 'newstag --help' for more information.\n", stderr);
+  return EXIT_USAGE;
+}
+
+static int is_dir(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The installed lexicons: $NEWSTAG_LEXICON_DIR, then next to the binary
+ * (build tree or install prefix), then the configured install path. */
+static const char *default_lexicon_dir(char *buf, size_t cap) {
+  const char *env = getenv("NEWSTAG_LEXICON_DIR");
+  if (env && *env)
+    return env;
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      snprintf(buf, cap, "%s/CMakeCache.txt", exe);
+      struct stat st;
+      if (stat(buf, &st) == 0 && is_dir(NT_SOURCE_LEXICON_DIR))
+        return NT_SOURCE_LEXICON_DIR;
+      snprintf(buf, cap, "%s/../share/newstag/lexicons", exe);
+      if (is_dir(buf))
+        return buf;
+    }
+  }
+  return NT_INSTALL_LEXICON_DIR;
+}
+
+static int load_lexicons(const cli *c, nt_lexicon **lex) {
+  char buf[PATH_MAX + 64];
+  const char **dirs = calloc(c->nlexdirs + 1, sizeof *dirs);
+  if (!dirs)
+    return EXIT_LEXICON;
+  size_t n = 0;
+  if (!c->no_default)
+    dirs[n++] = default_lexicon_dir(buf, sizeof buf);
+  for (size_t i = 0; i < c->nlexdirs; i++)
+    dirs[n++] = c->lexdirs[i];
+  nt_error err;
+  nt_status st = nt_lexicon_load(dirs, n, lex, &err);
+  free(dirs);
+  if (st == NT_OK)
+    return EXIT_OK;
+  if (err.line > 0)
+    msg(NULL, "error (at %s:%ld): %s", err.file, err.line, err.message);
+  else if (err.file[0])
+    msg(NULL, "error (at %s): %s", err.file, err.message);
+  else
+    msg(NULL, "error: %s", err.message);
+  return EXIT_LEXICON;
+}
+
+static int parse_size(const char *s, size_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (end == s || *end || errno || v == 0 || *s == '-')
+    return -1;
+  *out = (size_t)v;
+  return 0;
+}
+
+/* Parse options; non-option words go to c->paths.  Returns -1 to go on,
+ * or an exit code. */
+static int parse_args(cli *c, int argc, char **argv) {
+  int only_paths = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = NULL;
+#define TAKES(s, l) \
+  ((strcmp(a, s) == 0 || strcmp(a, l) == 0) && (val = i + 1 < argc ? argv[++i] : NULL, 1))
+    if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
+      c->paths[c->npaths++] = a;
+    } else if (strcmp(a, "--") == 0) {
+      only_paths = 1;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(USAGE, stdout);
+      return EXIT_OK;
+    } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+      printf("newstag %s\n", NT_VERSION_STRING);
+      return EXIT_OK;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      c->quiet = 1;
+    } else if (strcmp(a, "--clean-text") == 0) {
+      c->opts.emit_clean_text = 1;
+    } else if (strcmp(a, "--no-default-lexicon") == 0) {
+      c->no_default = 1;
+    } else if (TAKES("-f", "--format")) {
+      if (!val || nt_input_parse_format(val, &c->fmt) < 0)
+        return usage_error("--format takes auto, text or jsonl, not '%s'", val ? val : "");
+    } else if (TAKES("-l", "--lexicon")) {
+      if (!val)
+        return usage_error("%s needs a directory", a);
+      c->lexdirs[c->nlexdirs++] = val;
+    } else if (TAKES("--min-score", "--min-score")) {
+      char *end;
+      double v = val ? strtod(val, &end) : -1;
+      if (!val || *end || v < 0 || v > 1)
+        return usage_error("--min-score takes a number from 0 to 1, not '%s'", val ? val : "");
+      c->opts.min_score = v;
+    } else if (TAKES("--max-record", "--max-record")) {
+      if (!val || parse_size(val, &c->max_record) < 0)
+        return usage_error("--max-record takes a positive number of bytes, not '%s'", val ? val : "");
+    } else {
+      return usage_error("unknown option '%s'", a);
+    }
+#undef TAKES
+  }
+  return -1;
+}
+
+static int write_line(const char *s, size_t n) {
+  if (fwrite(s, 1, n, stdout) != n || putc('\n', stdout) == EOF)
+    return -1;
+  return 0;
+}
+
+static int output_failed(void) {
+  if (errno == EPIPE)
+    exit(EXIT_OK); /* the reader went away (e.g. | head): stop quietly */
+  msg(NULL, "error: cannot write output: %s", strerror(errno));
+  return EXIT_OUTPUT;
+}
+
+static int run_annotate(cli *c, nt_lexicon *lex) {
+  nt_input *in = nt_input_new(c->paths, c->npaths, c->fmt, c->max_record);
+  nt_annotator *a = nt_annotator_new(lex, &c->opts);
+  if (!in || !a) {
+    msg(c, "error: out of memory");
+    nt_input_free(in);
+    nt_annotator_free(a);
+    return EXIT_INPUT;
+  }
+  int rc = EXIT_OK;
+  char errbuf[2048];
+  nt_input_item it;
+  while (rc != EXIT_OUTPUT && nt_input_next(in, &it)) {
+    const char *line;
+    size_t len;
+    const nt_result *r = NULL;
+    const char *error = it.error;
+    nt_status st = error ? NT_OK : nt_annotate(a, &it.rec, &r);
+    if (!error && st != NT_OK)
+      error = nt_strerror(st);
+    if (error) {
+      if (it.rec.line > 0)
+        msg(c, "error (at %s:%ld): %s", it.rec.source, it.rec.line, error);
+      else
+        msg(c, "error (at %s): %s", it.rec.source, error);
+      len = nt_error_json(errbuf, sizeof errbuf, it.rec.source, it.rec.line,
+                          it.rec.id, error);
+      line = errbuf;
+      if (len >= sizeof errbuf)
+        len = sizeof errbuf - 1;
+      if (it.io_error)
+        rc = EXIT_INPUT;
+    } else {
+      line = nt_result_json(r, &len);
+    }
+    if (write_line(line, len) < 0)
+      rc = output_failed();
+  }
+  if (rc != EXIT_OUTPUT && fflush(stdout) != 0)
+    rc = output_failed();
+  nt_annotator_free(a);
+  nt_input_free(in);
+  return rc;
+}
+
+static int run_lexicon(cli *c, nt_lexicon *lex, const char *verb) {
+  if (strcmp(verb, "check") == 0) {
+    printf("lexicons ok: %zu countries, %zu groups, %zu organizations, "
+           "%zu weapons, %zu aliases\n",
+           nt_lexicon_entity_count(lex, NT_COUNTRY),
+           nt_lexicon_entity_count(lex, NT_GROUP),
+           nt_lexicon_entity_count(lex, NT_ORGANIZATION),
+           nt_lexicon_entity_count(lex, NT_WEAPON), nt_lexicon_alias_count(lex));
+    return EXIT_OK;
+  }
+  /* lookup: annotate each alias as a tiny article and list what it gives */
+  nt_annotator *a = nt_annotator_new(lex, &c->opts);
+  if (!a)
+    return EXIT_INPUT;
+  for (size_t i = 0; i < c->npaths; i++) {
+    nt_record rec = {0};
+    rec.text = c->paths[i];
+    rec.len = strlen(c->paths[i]);
+    const nt_result *r;
+    if (nt_annotate(a, &rec, &r) != NT_OK)
+      continue;
+    size_t n = nt_result_entity_count(r);
+    if (n == 0)
+      printf("%s\t(no entity)\n", c->paths[i]);
+    for (size_t k = 0; k < n; k++) {
+      nt_entity_view e;
+      nt_mention_view m;
+      nt_result_entity(r, k, &e);
+      nt_result_mention(r, k, 0, &m);
+      printf("%s\t%s\t%s\t%s\t%s:%ld\n", c->paths[i], nt_entity_type_name(e.type),
+             e.id, e.name, m.lexicon_file, m.lexicon_line);
+    }
+  }
+  nt_annotator_free(a);
+  return EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+  cli c;
+  memset(&c, 0, sizeof c);
+  nt_options_init(&c.opts);
+  c.lexdirs = calloc((size_t)argc + 1, sizeof *c.lexdirs);
+  c.paths = calloc((size_t)argc + 1, sizeof *c.paths);
+  if (!c.lexdirs || !c.paths)
+    return EXIT_INPUT;
+  int sub = argc >= 3 && strcmp(argv[1], "lexicon") == 0;
+  const char *verb = sub ? argv[2] : NULL;
+  if (sub && strcmp(verb, "check") != 0 && strcmp(verb, "lookup") != 0)
+    return usage_error("unknown lexicon command '%s' (check, lookup)", verb);
+  if (argc == 2 && strcmp(argv[1], "lexicon") == 0)
+    return usage_error("%s", "'lexicon' needs a command: check or lookup");
+  int rc = parse_args(&c, sub ? argc - 2 : argc, sub ? argv + 2 : argv);
+  if (rc < 0) {
+    nt_lexicon *lex = NULL;
+    rc = load_lexicons(&c, &lex);
+    if (rc == EXIT_OK)
+      rc = sub ? run_lexicon(&c, lex, verb) : run_annotate(&c, lex);
+    nt_lexicon_free(lex);
+  }
+  free(c.lexdirs);
+  free(c.paths);
+  return rc;
+}

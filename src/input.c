@@ -1,0 +1,438 @@
+/*
+ * input.c - stage 1: turns command-line paths into records.
+ *
+ * Paths are expanded in order: a directory becomes its regular files,
+ * walked recursively in byte order of their names (hidden entries and
+ * symbolic links to directories are skipped, so link loops cannot occur);
+ * "-" is standard input.  The format of each file is --format, or JSON Lines
+ * when the name ends in .jsonl/.ndjson or the content starts with '{',
+ * otherwise plain text.  Lines and records are read in bounded memory:
+ * anything longer than max_record becomes an error item.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "input.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CHUNK 65536
+
+struct nt_input {
+  char **paths;
+  size_t npaths, pathcap, next_path;
+  nt_format fmt;
+  size_t max_record;
+  /* the open source */
+  FILE *fp;
+  const char *source; /* display name */
+  nt_format cur_fmt;
+  long line;
+  int done_text; /* a text file gives one record */
+  char *buf;     /* read buffer */
+  size_t blen, bpos, bcap;
+  int eof;
+  size_t bytes;
+  /* the current item's storage */
+  nt_buf rec;
+  char *id, *title, *url, *date;
+  char msg[1024];
+};
+
+int nt_input_parse_format(const char *s, nt_format *out) {
+  if (strcmp(s, "auto") == 0)
+    *out = NT_FORMAT_AUTO;
+  else if (strcmp(s, "text") == 0)
+    *out = NT_FORMAT_TEXT;
+  else if (strcmp(s, "jsonl") == 0 || strcmp(s, "ndjson") == 0)
+    *out = NT_FORMAT_JSONL;
+  else
+    return -1;
+  return 0;
+}
+
+static char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+static int add_path(nt_input *in, const char *p) {
+  char *d = xstrdup(p);
+  if (!d || nt_util_grow(&in->paths, &in->pathcap, in->npaths + 1,
+                         sizeof *in->paths) < 0) {
+    free(d);
+    return -1;
+  }
+  in->paths[in->npaths++] = d;
+  return 0;
+}
+
+nt_input *nt_input_new(const char *const *paths, size_t npaths, nt_format fmt,
+                       size_t max_record) {
+  nt_input *in = calloc(1, sizeof *in);
+  if (!in)
+    return NULL;
+  in->fmt = fmt;
+  in->max_record = max_record ? max_record : (size_t)64 << 20;
+  in->bcap = CHUNK;
+  in->buf = malloc(in->bcap);
+  int rc = in->buf ? 0 : -1;
+  for (size_t i = 0; i < npaths && rc == 0; i++)
+    rc = add_path(in, paths[i]);
+  if (rc == 0 && npaths == 0)
+    rc = add_path(in, "-");
+  if (rc < 0) {
+    nt_input_free(in);
+    return NULL;
+  }
+  return in;
+}
+
+static void close_source(nt_input *in) {
+  if (in->fp && in->fp != stdin)
+    fclose(in->fp);
+  in->fp = NULL;
+}
+
+void nt_input_free(nt_input *in) {
+  if (!in)
+    return;
+  close_source(in);
+  for (size_t i = 0; i < in->npaths; i++)
+    free(in->paths[i]);
+  free(in->paths);
+  free(in->buf);
+  nt_buf_free(&in->rec);
+  free(in->id);
+  free(in->title);
+  free(in->url);
+  free(in->date);
+  free(in);
+}
+
+size_t nt_input_bytes(const nt_input *in) { return in->bytes; }
+
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Replace the directory at paths[next_path] by its entries, sorted. */
+static int expand_dir(nt_input *in, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return -1;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d)) && rc == 0) {
+    if (de->d_name[0] == '.')
+      continue;
+    size_t len = strlen(dir) + strlen(de->d_name) + 2;
+    char *p = malloc(len);
+    if (!p || nt_util_grow(&names, &cap, n + 1, sizeof *names) < 0) {
+      free(p);
+      rc = -2;
+      break;
+    }
+    snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+             de->d_name);
+    struct stat lst, st;
+    if (lstat(p, &lst) == 0 && S_ISLNK(lst.st_mode) && stat(p, &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      free(p); /* links to directories are not followed: no loops */
+      continue;
+    }
+    names[n++] = p;
+  }
+  closedir(d);
+  if (n > 1)
+    qsort(names, n, sizeof *names, cmp_name);
+  /* splice the entries in after the current position */
+  if (rc == 0 && nt_util_grow(&in->paths, &in->pathcap, in->npaths + n,
+                              sizeof *in->paths) < 0)
+    rc = -2;
+  if (rc == 0) {
+    memmove(in->paths + in->next_path + n, in->paths + in->next_path,
+            (in->npaths - in->next_path) * sizeof *in->paths);
+    memcpy(in->paths + in->next_path, names, n * sizeof *names);
+    in->npaths += n;
+  } else {
+    for (size_t i = 0; i < n; i++)
+      free(names[i]);
+  }
+  free(names);
+  return rc;
+}
+
+/* Fill the read buffer; returns bytes available from bpos. */
+static size_t fill(nt_input *in) {
+  if (in->bpos > 0 && in->bpos < in->blen) {
+    memmove(in->buf, in->buf + in->bpos, in->blen - in->bpos);
+    in->blen -= in->bpos;
+    in->bpos = 0;
+  } else if (in->bpos >= in->blen) {
+    in->blen = in->bpos = 0;
+  }
+  if (!in->eof && in->blen < in->bcap) {
+    size_t got = fread(in->buf + in->blen, 1, in->bcap - in->blen, in->fp);
+    in->blen += got;
+    in->bytes += got;
+    if (got == 0)
+      in->eof = 1;
+  }
+  return in->blen - in->bpos;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static nt_format sniff(nt_input *in, const char *path) {
+  if (in->fmt != NT_FORMAT_AUTO)
+    return in->fmt;
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
+    return NT_FORMAT_JSONL;
+  fill(in);
+  size_t i = in->bpos;
+  if (in->blen - i >= 3 && memcmp(in->buf + i, "\xEF\xBB\xBF", 3) == 0)
+    i += 3;
+  while (i < in->blen && (in->buf[i] == ' ' || in->buf[i] == '\t' ||
+                          in->buf[i] == '\n' || in->buf[i] == '\r'))
+    i++;
+  return i < in->blen && in->buf[i] == '{' ? NT_FORMAT_JSONL : NT_FORMAT_TEXT;
+}
+
+static void item_error(nt_input *in, nt_input_item *it, long line,
+                       int io_error, const char *fmt, const char *arg) {
+  memset(it, 0, sizeof *it);
+  snprintf(in->msg, sizeof in->msg, fmt, arg);
+  it->error = in->msg;
+  it->io_error = io_error;
+  it->rec.source = in->source;
+  it->rec.line = line;
+}
+
+/* Open the next path; 1 when a source is open, 0 at the end, -1 when the
+ * path failed (an error item is then in *it). */
+static int open_next(nt_input *in, nt_input_item *it) {
+  while (in->next_path < in->npaths) {
+    const char *p = in->paths[in->next_path];
+    in->source = p;
+    in->line = 0;
+    in->done_text = 0;
+    in->eof = 0;
+    in->blen = in->bpos = 0;
+    if (strcmp(p, "-") == 0) {
+      in->next_path++;
+      in->fp = stdin;
+      in->source = "<stdin>";
+    } else {
+      struct stat st;
+      if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+        in->next_path++;
+        if (expand_dir(in, p) < 0) {
+          item_error(in, it, 0, 1, "cannot read directory: %s", strerror(errno));
+          return -1;
+        }
+        continue;
+      }
+      in->next_path++;
+      in->fp = fopen(p, "rb");
+      if (!in->fp) {
+        item_error(in, it, 0, 1, "cannot open: %s", strerror(errno));
+        return -1;
+      }
+    }
+    in->cur_fmt = sniff(in, p);
+    return 1;
+  }
+  return 0;
+}
+
+static void clear_meta(nt_input *in) {
+  free(in->id);
+  free(in->title);
+  free(in->url);
+  free(in->date);
+  in->id = in->title = in->url = in->date = NULL;
+}
+
+/* The whole source as one record (bounded by max_record). */
+static int read_text(nt_input *in, nt_input_item *it) {
+  in->rec.len = 0;
+  int too_big = 0;
+  while (fill(in) > 0) {
+    size_t n = in->blen - in->bpos;
+    if (!too_big && in->rec.len + n > in->max_record)
+      too_big = 1;
+    if (!too_big && nt_buf_append(&in->rec, in->buf + in->bpos, n) < 0)
+      too_big = 1;
+    in->bpos = in->blen;
+  }
+  in->done_text = 1;
+  if (ferror(in->fp)) {
+    item_error(in, it, 0, 1, "read error: %s", strerror(errno));
+    return 1;
+  }
+  if (too_big) {
+    char lim[64];
+    snprintf(lim, sizeof lim, "%zu", in->max_record);
+    item_error(in, it, 0, 0, "record larger than the limit of %s bytes (--max-record)", lim);
+    return 1;
+  }
+  memset(it, 0, sizeof *it);
+  it->rec.text = in->rec.data ? in->rec.data : "";
+  it->rec.len = in->rec.len;
+  it->rec.source = in->source;
+  return 1;
+}
+
+/* Read one line into in->rec; returns 0 at end of source, 1 for a line,
+ * 2 for a line longer than max_record (skipped). */
+static int read_line(nt_input *in) {
+  in->rec.len = 0;
+  int too_big = 0, any = 0;
+  while (fill(in) > 0) {
+    any = 1;
+    char *start = in->buf + in->bpos;
+    size_t n = in->blen - in->bpos;
+    char *nl = memchr(start, '\n', n);
+    size_t take = nl ? (size_t)(nl - start) : n;
+    if (!too_big && in->rec.len + take > in->max_record)
+      too_big = 1;
+    if (!too_big && nt_buf_append(&in->rec, start, take) < 0)
+      too_big = 1;
+    in->bpos += take + (nl ? 1 : 0);
+    if (nl)
+      break;
+  }
+  if (!any)
+    return 0;
+  in->line++;
+  if (too_big)
+    return 2;
+  if (in->rec.len && in->rec.data[in->rec.len - 1] == '\r')
+    in->rec.data[--in->rec.len] = '\0';
+  if (in->rec.data)
+    in->rec.data[in->rec.len] = '\0';
+  return 1;
+}
+
+static char *json_string_or_number(const cJSON *item) {
+  char num[64];
+  if (cJSON_IsString(item))
+    return xstrdup(item->valuestring);
+  if (cJSON_IsNumber(item)) {
+    double v = item->valuedouble;
+    if (v == (double)(long long)v)
+      snprintf(num, sizeof num, "%lld", (long long)v);
+    else
+      snprintf(num, sizeof num, "%.17g", v);
+    return xstrdup(num);
+  }
+  return NULL;
+}
+
+/* Parse the line in in->rec as one JSON object with "text". */
+static int parse_jsonl(nt_input *in, nt_input_item *it) {
+  const char *p = in->rec.data;
+  size_t n = in->rec.len;
+  if (in->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3, n -= 3;
+  cJSON *root = cJSON_ParseWithLength(p, n);
+  clear_meta(in);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    item_error(in, it, in->line, 0, "%s", root ? "record is not a JSON object"
+                                               : "invalid JSON");
+    return 1;
+  }
+  in->id = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "id"));
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
+  if (!text || !cJSON_IsString(text)) {
+    item_error(in, it, in->line, 0, "%s", text ? "\"text\" is not a string"
+                                               : "record has no \"text\"");
+    it->rec.id = in->id;
+    cJSON_Delete(root);
+    return 1;
+  }
+  in->title = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "title"));
+  in->url = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "url"));
+  in->date = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "date"));
+  /* keep the text; the line buffer is reused for it */
+  size_t tl = strlen(text->valuestring);
+  in->rec.len = 0;
+  int rc = nt_buf_append(&in->rec, text->valuestring, tl);
+  cJSON_Delete(root);
+  if (rc < 0) {
+    item_error(in, it, in->line, 0, "%s", "out of memory");
+    return 1;
+  }
+  memset(it, 0, sizeof *it);
+  it->rec.text = in->rec.data;
+  it->rec.len = in->rec.len;
+  it->rec.id = in->id;
+  it->rec.title = in->title;
+  it->rec.url = in->url;
+  it->rec.date = in->date;
+  it->rec.source = in->source;
+  it->rec.line = in->line;
+  return 1;
+}
+
+static int next_jsonl(nt_input *in, nt_input_item *it) {
+  for (;;) {
+    int r = read_line(in);
+    if (r == 0)
+      return 0;
+    if (r == 2) {
+      char lim[64];
+      snprintf(lim, sizeof lim, "%zu", in->max_record);
+      item_error(in, it, in->line, 0,
+                 "line longer than the limit of %s bytes (--max-record)", lim);
+      return 1;
+    }
+    size_t i = 0;
+    while (i < in->rec.len && strchr(" \t\r", in->rec.data[i]))
+      i++;
+    if (i == in->rec.len)
+      continue; /* blank lines are not records */
+    return parse_jsonl(in, it);
+  }
+}
+
+int nt_input_next(nt_input *in, nt_input_item *it) {
+  for (;;) {
+    if (!in->fp) {
+      int r = open_next(in, it);
+      if (r < 0)
+        return 1;
+      if (r == 0)
+        return 0;
+    }
+    if (in->cur_fmt == NT_FORMAT_JSONL) {
+      if (next_jsonl(in, it))
+        return 1;
+      int bad = ferror(in->fp);
+      close_source(in);
+      if (bad) {
+        item_error(in, it, in->line, 1, "read error: %s", strerror(errno));
+        return 1;
+      }
+      continue;
+    }
+    if (!in->done_text) {
+      read_text(in, it);
+      return 1;
+    }
+    close_source(in);
+  }
+}

@@ -1,0 +1,45 @@
+/*
+ * input.h - stage 1 (not installed): reads files, directories and stdin as
+ * a stream of records.  A plain text file is one record; a JSON Lines file
+ * gives one record per non-blank line.  Anything unreadable or malformed
+ * becomes an error item, so that every input record gives one output line.
+ */
+#ifndef NT_INPUT_H
+#define NT_INPUT_H
+
+#include "internal.h"
+
+typedef enum nt_format {
+  NT_FORMAT_AUTO = 0,
+  NT_FORMAT_TEXT = 1,
+  NT_FORMAT_JSONL = 2
+} nt_format;
+
+/* Parse "auto", "text" or "jsonl"; returns -1 for anything else. */
+int nt_input_parse_format(const char *s, nt_format *out);
+
+typedef struct nt_input nt_input;
+
+/* One item: a record, or an error (error != NULL) naming source and line.
+ * Everything it points to belongs to the input and lives until the next
+ * nt_input_next() call. */
+typedef struct nt_input_item {
+  nt_record rec;
+  const char *error;
+  int io_error; /* the error is a file that could not be read */
+} nt_input_item;
+
+/* New input over paths (a file, a directory walked recursively in sorted
+ * order, or "-" for stdin; npaths 0 means stdin).  Free with
+ * nt_input_free().  Returns NULL when out of memory. */
+nt_input *nt_input_new(const char *const *paths, size_t npaths, nt_format fmt,
+                       size_t max_record);
+void nt_input_free(nt_input *in);
+
+/* The next item: 1, or 0 at the end of all input. */
+int nt_input_next(nt_input *in, nt_input_item *item);
+
+/* Bytes read so far (for progress). */
+size_t nt_input_bytes(const nt_input *in);
+
+#endif

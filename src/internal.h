@@ -1,0 +1,289 @@
+/*
+ * internal.h - types shared by the stages of libnewstag (not installed).
+ *
+ * The pipeline for one record:
+ *   input (input.c)  -> raw bytes of the article + metadata
+ *   clean (clean.c)  -> cleaned text + map back to the raw bytes
+ *   zone  (zone.c)   -> headline / body / boilerplate spans of the cleaned text
+ *   match (match.c)  -> entity mentions and topic cues (one automaton pass)
+ *   score (score.c)  -> topic scores with evidence, entity salience
+ *   emit  (emit.c)   -> one JSON line
+ * The lexicon (lexicon.c) is loaded once and shared read-only.
+ */
+#ifndef NT_INTERNAL_H
+#define NT_INTERNAL_H
+
+#include "newstag.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- util.c ---------------------------------------------------------- */
+
+/* A growable byte buffer; always NUL-terminated when data != NULL. */
+typedef struct nt_buf {
+  char *data;
+  size_t len, cap;
+} nt_buf;
+
+int nt_buf_reserve(nt_buf *b, size_t extra); /* 0 ok, -1 out of memory */
+int nt_buf_append(nt_buf *b, const void *p, size_t n);
+int nt_buf_putc(nt_buf *b, char c);
+void nt_buf_free(nt_buf *b);
+
+/* Grow an array *arr of *cap elements of size elem to hold need elements.
+ * Returns 0, or -1 when out of memory (the old array is kept). */
+int nt_util_grow(void *arr, size_t *cap, size_t need, size_t elem);
+
+/* Decode one UTF-8 sequence at s[0..n). Returns its length (1..4) and the
+ * code point in *cp; invalid or truncated sequences return the length of the
+ * bad prefix (at least 1) with *cp = -1. */
+size_t nt_util_utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
+/* Encode cp into out (at least 4 bytes); returns the length. */
+size_t nt_util_utf8_encode(int32_t cp, char *out);
+/* Letters, digits and combining marks are word characters. */
+int nt_util_is_word_cp(int32_t cp);
+int nt_util_is_upper_cp(int32_t cp);
+int nt_util_is_lower_cp(int32_t cp);
+/* The code point that ends just before s[pos] (-1 at the start). */
+int32_t nt_util_cp_before(const char *s, size_t pos);
+int32_t nt_util_cp_at(const char *s, size_t len, size_t pos);
+
+/* Fold text for matching: case folding, compatibility decomposition and
+ * removal of combining marks.  Appends to out; when map is not NULL,
+ * (*map)[k] receives, for every output byte k, the offset of the input code
+ * point it came from (plus base).  Returns 0 or -1 (out of memory). */
+int nt_util_fold(const char *s, size_t n, nt_buf *out, size_t **map,
+                 size_t *mapcap, size_t base);
+
+void nt_error_set(nt_error *err, nt_status st, const char *file, long line,
+                  const char *fmt, ...);
+
+/* ---- lexicon.c ------------------------------------------------------- */
+
+enum {
+  NT_AF_EXACT = 1u << 0,
+  NT_AF_NOCASE = 1u << 1,
+  NT_AF_DEMONYM = 1u << 2,
+  NT_AF_SHARED = 1u << 3,
+  NT_AF_CONTEXT = 1u << 4,
+  NT_AF_PERSON = 1u << 5,
+  NT_AF_NOPLURAL = 1u << 6,
+  NT_AF_STEM = 1u << 7,
+  /* derived at load time */
+  NT_AF_PLURAL = 1u << 8,
+  NT_AF_ACRONYM = 1u << 9,
+  NT_AF_UPPER1 = 1u << 10,
+  NT_AF_DISABLED = 1u << 11
+};
+
+typedef enum nt_pattern_kind {
+  NT_PK_ALIAS = 0, /* target: entity index */
+  NT_PK_STOP = 1,  /* target: unused */
+  NT_PK_CUE = 2    /* target: topic index */
+} nt_pattern_kind;
+
+typedef struct nt_entity {
+  char *id, *name, *attrs; /* attrs: "k=v;k=v" as written */
+  char *category, *country, *lists;
+  nt_entity_type type;
+  uint32_t file, line;
+} nt_entity;
+
+typedef struct nt_pattern {
+  char *text;   /* as written in the lexicon */
+  char *folded; /* key in the automaton */
+  uint32_t kind, target, flags;
+  uint32_t file, line;
+  uint32_t next_same; /* next pattern with the same key, or UINT32_MAX */
+  double weight;      /* cues */
+} nt_pattern;
+
+typedef struct nt_topic_rule { /* "entity" lines of topics.tsv */
+  uint32_t topic;
+  nt_entity_type type;
+  char *key, *value; /* NULL when the rule matches the whole type */
+  double weight;
+} nt_topic_rule;
+
+typedef struct nt_topic {
+  char *id, *label;
+  double scale; /* score = 1 - exp(-evidence / scale) */
+} nt_topic;
+
+typedef enum nt_zone_rule_kind {
+  NT_ZR_TAIL = 0,
+  NT_ZR_LINE = 1,
+  NT_ZR_TEASER_END = 2,
+  NT_ZR_TAGLINE = 3
+} nt_zone_rule_kind;
+
+typedef struct nt_regex_rule {
+  int kind;
+  void *code; /* pcre2_code_8 * */
+  char *replacement, *reason;
+} nt_regex_rule;
+
+/* The Aho-Corasick automaton over folded patterns: a DFA over byte classes. */
+typedef struct nt_automaton {
+  uint8_t cls[256];  /* byte -> class (0: byte in no pattern) */
+  uint32_t nclasses;
+  uint32_t nstates;
+  uint32_t *delta;   /* nstates * nclasses transitions */
+  uint32_t *out;     /* state -> first pattern ending here, or UINT32_MAX */
+  uint32_t *outlink; /* state -> next state on the suffix chain with output */
+  uint16_t *depth;   /* not needed for matching; pattern length is folded */
+} nt_automaton;
+
+struct nt_lexicon {
+  char **files; /* file names, for file:line in mentions */
+  size_t nfiles, filecap;
+  nt_entity *entities;
+  size_t nentities, entcap;
+  nt_pattern *patterns;
+  size_t npatterns, patcap;
+  nt_topic *topics;
+  size_t ntopics, topiccap;
+  nt_topic_rule *rules;
+  size_t nrules, rulecap;
+  nt_regex_rule *zone_rules;
+  size_t nzone_rules, zonecap;
+  nt_regex_rule *clean_rules;
+  size_t nclean_rules, cleancap;
+  nt_automaton ac;
+  size_t type_count[NT_ENTITY_TYPES];
+};
+
+int nt_lexicon_entity_has(const nt_entity *e, const char *key,
+                          const char *value);
+
+/* ---- match.c: the automaton ----------------------------------------- */
+
+int nt_match_build(nt_lexicon *lex, nt_error *err);
+void nt_match_free_automaton(nt_automaton *ac);
+
+/* ---- per-record state -------------------------------------------------- */
+
+/* clean.c: the cleaned text and its map back to the original bytes. */
+typedef struct nt_text {
+  const char *orig;
+  size_t orig_len;
+  nt_buf clean;
+  size_t *map; /* map[i]: original offset of clean byte i; map[len] = orig_len */
+  size_t mapcap;
+  size_t invalid_utf8;
+  nt_buf scratch;
+} nt_text;
+
+/* zone.c: one span per line of cleaned text. */
+typedef struct nt_zone_span {
+  size_t start, end; /* clean offsets, end excludes the newline */
+  nt_zone zone;
+  const char *reason;
+} nt_zone_span;
+
+typedef struct nt_zones {
+  nt_zone_span *spans;
+  size_t n, cap;
+} nt_zones;
+
+/* match.c: mentions and cues. */
+typedef struct nt_mention {
+  size_t start, end; /* clean offsets */
+  uint32_t pattern;  /* index into lex->patterns */
+  uint32_t target;   /* resolved entity or topic */
+  nt_zone zone;
+  int dropped;
+} nt_mention;
+
+typedef struct nt_matches {
+  nt_buf folded;
+  size_t *fmap; /* folded byte -> clean offset */
+  size_t fmapcap;
+  nt_mention *cand;
+  size_t ncand, candcap;
+  nt_mention *ents; /* selected entity mentions, sorted by start */
+  size_t nents, entcap;
+  nt_mention *cues; /* selected cue mentions */
+  size_t ncues, cuecap;
+} nt_matches;
+
+/* score.c: per-entity and per-topic results. */
+typedef struct nt_ent_result {
+  uint32_t entity;
+  size_t count;       /* article mentions */
+  size_t first;       /* index of its first mention in matches.ents */
+  double salience;
+  int in_headline, in_lead, in_evidence;
+} nt_ent_result;
+
+typedef struct nt_evidence {
+  size_t start, end; /* clean offsets */
+  uint32_t pattern;  /* cue or alias pattern */
+  double weight;
+} nt_evidence;
+
+typedef struct nt_topic_result {
+  uint32_t topic;
+  double raw, score;
+  size_t ev_first, ev_n; /* into scores.evidence */
+} nt_topic_result;
+
+typedef struct nt_scores {
+  nt_ent_result *ents;
+  size_t nents, entcap;
+  nt_topic_result *topics;
+  size_t ntopics, topiccap;
+  nt_evidence *evidence;
+  size_t nevidence, evcap;
+  uint32_t *ent_index; /* entity -> index in ents + 1, 0 if none */
+  size_t ent_index_cap;
+} nt_scores;
+
+struct nt_result {
+  const nt_record *rec;
+  const nt_lexicon *lex;
+  const nt_options *opts;
+  nt_text *text;
+  nt_zones *zones;
+  nt_matches *matches;
+  nt_scores *scores;
+  nt_buf json;
+};
+
+struct nt_annotator {
+  const nt_lexicon *lex;
+  nt_options opts;
+  nt_text text;
+  nt_zones zones;
+  nt_matches matches;
+  nt_scores scores;
+  nt_result result;
+  void *match_data; /* pcre2_match_data_8 * for zone and clean rules */
+};
+
+/* Stage entry points; each returns NT_OK or NT_ERR_NOMEM. */
+nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
+                       const char *orig, size_t len);
+void nt_clean_free(nt_text *t);
+/* Original byte range of the clean range [cs, ce). */
+void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
+                   size_t *oe);
+
+nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *md,
+                        const nt_text *t, int has_title);
+void nt_zone_free(nt_zones *z);
+nt_zone nt_zone_at(const nt_zones *z, size_t clean_off);
+
+nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
+                       const nt_text *t, const nt_zones *z);
+void nt_match_free(nt_matches *m);
+
+nt_status nt_score_run(nt_scores *s, const nt_lexicon *lex,
+                       const nt_matches *m, const nt_zones *z,
+                       const nt_text *t, const nt_options *opts);
+void nt_score_free(nt_scores *s);
+
+nt_status nt_emit_json(nt_result *r);
+
+#endif /* NT_INTERNAL_H */

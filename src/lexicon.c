@@ -1,0 +1,772 @@
+/*
+ * lexicon.c - loads the lexicon directories (entity, stop-word, topic, zone
+ * and cleaning files; see lexicons/FORMAT.md) into one immutable nt_lexicon,
+ * then compiles its automaton (match.c).  Any malformed line fails the whole
+ * load with file:line in the error.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a small string -> index hash (entity ids, topic ids) ------------ */
+
+typedef struct idmap {
+  const char **keys;
+  uint32_t *vals;
+  size_t cap, n;
+} idmap;
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+static int idmap_put(idmap *m, const char *key, uint32_t val);
+
+static int idmap_grow(idmap *m) {
+  idmap n = {0};
+  n.cap = m->cap ? m->cap * 2 : 256;
+  n.keys = calloc(n.cap, sizeof *n.keys);
+  n.vals = calloc(n.cap, sizeof *n.vals);
+  if (!n.keys || !n.vals) {
+    free(n.keys);
+    free(n.vals);
+    return -1;
+  }
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->keys[i])
+      idmap_put(&n, m->keys[i], m->vals[i]);
+  free(m->keys);
+  free(m->vals);
+  *m = n;
+  return 0;
+}
+
+static int idmap_put(idmap *m, const char *key, uint32_t val) {
+  if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
+    return -1;
+  size_t i = hash_str(key) & (m->cap - 1);
+  while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+    i = (i + 1) & (m->cap - 1);
+  if (!m->keys[i])
+    m->n++;
+  m->keys[i] = key;
+  m->vals[i] = val;
+  return 0;
+}
+
+static int idmap_get(const idmap *m, const char *key, uint32_t *val) {
+  if (!m->cap)
+    return 0;
+  size_t i = hash_str(key) & (m->cap - 1);
+  while (m->keys[i]) {
+    if (strcmp(m->keys[i], key) == 0) {
+      *val = m->vals[i];
+      return 1;
+    }
+    i = (i + 1) & (m->cap - 1);
+  }
+  return 0;
+}
+
+static void idmap_free(idmap *m) {
+  free(m->keys);
+  free(m->vals);
+}
+
+/* ---- loading state ---------------------------------------------------- */
+
+typedef struct loader {
+  nt_lexicon *lex;
+  idmap entities, topics;
+  nt_error *err;
+  uint32_t file;    /* index into lex->files */
+  long line;
+  size_t dir_first_entity; /* entities defined before this directory */
+} loader;
+
+static char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+static int fail(loader *ld, nt_status st, const char *fmt, const char *arg) {
+  nt_error_set(ld->err, st, ld->lex->files[ld->file], ld->line, fmt, arg);
+  return -1;
+}
+
+static int nomem(loader *ld) {
+  return fail(ld, NT_ERR_NOMEM, "%s", "out of memory");
+}
+
+/* Split line at tabs in place; returns the number of fields (max cap). */
+static size_t split_tabs(char *line, char **f, size_t cap) {
+  size_t n = 0;
+  f[n++] = line;
+  for (char *p = line; *p && n < cap; p++)
+    if (*p == '\t') {
+      *p = '\0';
+      f[n++] = p + 1;
+    }
+  return n;
+}
+
+static int parse_flags(loader *ld, const char *s, uint32_t *flags) {
+  static const struct {
+    const char *name;
+    uint32_t bit;
+  } names[] = {{"exact", NT_AF_EXACT},     {"nocase", NT_AF_NOCASE},
+               {"demonym", NT_AF_DEMONYM}, {"shared", NT_AF_SHARED},
+               {"context", NT_AF_CONTEXT}, {"person", NT_AF_PERSON},
+               {"noplural", NT_AF_NOPLURAL}, {"stem", NT_AF_STEM}};
+  *flags = 0;
+  while (*s) {
+    size_t n = strcspn(s, ", ");
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+      if (strlen(names[i].name) == n && strncmp(names[i].name, s, n) == 0)
+        break;
+    if (n && i == sizeof names / sizeof names[0]) {
+      char word[64];
+      snprintf(word, sizeof word, "%.*s", (int)(n < 60 ? n : 60), s);
+      return fail(ld, NT_ERR_LEXICON, "unknown flag \"%s\"", word);
+    }
+    if (n)
+      *flags |= names[i].bit;
+    s += n;
+    while (*s == ',' || *s == ' ')
+      s++;
+  }
+  return 0;
+}
+
+/* Derive the case-rule bits from the alias as written. */
+static uint32_t case_bits(const char *text) {
+  uint32_t bits = 0;
+  size_t letters = 0, upper = 0, i = 0, n = strlen(text);
+  int first = 1;
+  while (i < n) {
+    int32_t cp;
+    i += nt_util_utf8_decode((const unsigned char *)text + i, n - i, &cp);
+    if (nt_util_is_upper_cp(cp) || nt_util_is_lower_cp(cp)) {
+      letters++;
+      if (nt_util_is_upper_cp(cp)) {
+        upper++;
+        if (first)
+          bits |= NT_AF_UPPER1;
+      }
+      first = 0;
+    }
+  }
+  if (letters >= 2 && upper == letters)
+    bits |= NT_AF_ACRONYM;
+  return bits;
+}
+
+static int add_pattern(loader *ld, nt_pattern_kind kind, uint32_t target,
+                       const char *text, uint32_t flags, double weight) {
+  nt_lexicon *lex = ld->lex;
+  if (!*text)
+    return fail(ld, NT_ERR_LEXICON, "%s", "empty alias");
+  if (nt_util_grow(&lex->patterns, &lex->patcap, lex->npatterns + 1,
+                   sizeof *lex->patterns) < 0)
+    return nomem(ld);
+  nt_buf folded = {0};
+  if (nt_util_fold(text, strlen(text), &folded, NULL, NULL, 0) < 0)
+    return nomem(ld);
+  nt_pattern *p = &lex->patterns[lex->npatterns];
+  memset(p, 0, sizeof *p);
+  p->text = xstrdup(text);
+  p->folded = folded.data;
+  if (!p->text) {
+    free(folded.data);
+    return nomem(ld);
+  }
+  p->kind = kind;
+  p->target = target;
+  p->flags = flags | case_bits(text);
+  if (kind == NT_PK_ALIAS && lex->entities[target].type == NT_WEAPON &&
+      !(flags & NT_AF_NOPLURAL))
+    p->flags |= NT_AF_PLURAL;
+  p->file = ld->file;
+  p->line = (uint32_t)ld->line;
+  p->next_same = UINT32_MAX;
+  p->weight = weight;
+  lex->npatterns++;
+  return 0;
+}
+
+static const char *attr_dup(const char *attrs, const char *key, char **out) {
+  size_t kl = strlen(key);
+  const char *p = attrs;
+  *out = NULL;
+  while (p && *p) {
+    if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+      size_t n = strcspn(p + kl + 1, ";");
+      *out = malloc(n + 1);
+      if (*out) {
+        memcpy(*out, p + kl + 1, n);
+        (*out)[n] = '\0';
+      }
+      return *out;
+    }
+    p = strchr(p, ';');
+    if (p)
+      p++;
+  }
+  return NULL;
+}
+
+static int type_from_name(const char *s, nt_entity_type *t) {
+  for (int i = 0; i < NT_ENTITY_TYPES; i++)
+    if (strcmp(s, nt_entity_type_name((nt_entity_type)i)) == 0) {
+      *t = (nt_entity_type)i;
+      return 1;
+    }
+  return 0;
+}
+
+static int line_entity(loader *ld, char **f, size_t n, int file_type) {
+  nt_lexicon *lex = ld->lex;
+  if (n < 3 || !*f[1] || !*f[2])
+    return fail(ld, NT_ERR_LEXICON, "%s",
+                "entity line needs: entity, ID, name[, attributes]");
+  const char *attrs = n > 3 ? f[3] : "";
+  char *type_s = NULL;
+  nt_entity_type type = (nt_entity_type)file_type;
+  if (attr_dup(attrs, "type", &type_s)) {
+    int ok = type_from_name(type_s, &type);
+    free(type_s);
+    if (!ok)
+      return fail(ld, NT_ERR_LEXICON, "unknown type in \"%s\"", attrs);
+  } else if (file_type < 0) {
+    return fail(ld, NT_ERR_LEXICON, "entity \"%s\" has no type= attribute "
+                "and the file name names no type", f[1]);
+  }
+  uint32_t idx;
+  if (idmap_get(&ld->entities, f[1], &idx)) {
+    if (idx >= ld->dir_first_entity)
+      return fail(ld, NT_ERR_LEXICON, "duplicate entity \"%s\"", f[1]);
+    nt_entity *e = &lex->entities[idx]; /* a later directory overrides */
+    char *name = xstrdup(f[2]), *a = xstrdup(attrs);
+    if (!name || !a) {
+      free(name);
+      free(a);
+      return nomem(ld);
+    }
+    free(e->name);
+    free(e->attrs);
+    e->name = name;
+    e->attrs = a;
+    return 0;
+  }
+  if (nt_util_grow(&lex->entities, &lex->entcap, lex->nentities + 1,
+                   sizeof *lex->entities) < 0)
+    return nomem(ld);
+  nt_entity *e = &lex->entities[lex->nentities];
+  memset(e, 0, sizeof *e);
+  e->id = xstrdup(f[1]);
+  e->name = xstrdup(f[2]);
+  e->attrs = xstrdup(attrs);
+  attr_dup(attrs, "category", &e->category);
+  attr_dup(attrs, "country", &e->country);
+  attr_dup(attrs, "lists", &e->lists);
+  e->type = type;
+  e->file = ld->file;
+  e->line = (uint32_t)ld->line;
+  lex->nentities++;
+  if (!e->id || !e->name || !e->attrs ||
+      idmap_put(&ld->entities, e->id, (uint32_t)(lex->nentities - 1)) < 0)
+    return nomem(ld);
+  lex->type_count[type]++;
+  return 0;
+}
+
+static int line_alias(loader *ld, char **f, size_t n) {
+  if (n < 3 || !*f[1] || !*f[2])
+    return fail(ld, NT_ERR_LEXICON, "%s",
+                "alias line needs: alias, ID, text[, flags]");
+  uint32_t idx;
+  if (!idmap_get(&ld->entities, f[1], &idx))
+    return fail(ld, NT_ERR_LEXICON, "alias of unknown entity \"%s\"", f[1]);
+  uint32_t flags = 0;
+  if (n > 3 && parse_flags(ld, f[3], &flags) < 0)
+    return -1;
+  return add_pattern(ld, NT_PK_ALIAS, idx, f[2], flags, 0);
+}
+
+static int line_unalias(loader *ld, char **f, size_t n) {
+  uint32_t idx;
+  if (n < 3 || !idmap_get(&ld->entities, f[1], &idx))
+    return fail(ld, NT_ERR_LEXICON, "unalias of unknown entity \"%s\"",
+                n > 1 ? f[1] : "");
+  nt_buf folded = {0};
+  if (nt_util_fold(f[2], strlen(f[2]), &folded, NULL, NULL, 0) < 0)
+    return nomem(ld);
+  int found = 0;
+  for (size_t i = 0; i < ld->lex->npatterns; i++) {
+    nt_pattern *p = &ld->lex->patterns[i];
+    if (p->kind == NT_PK_ALIAS && p->target == idx &&
+        strcmp(p->folded, folded.data) == 0) {
+      p->flags |= NT_AF_DISABLED;
+      found = 1;
+    }
+  }
+  nt_buf_free(&folded);
+  return found ? 0 : fail(ld, NT_ERR_LEXICON, "no alias \"%s\" to switch off", f[2]);
+}
+
+static int line_stop(loader *ld, char **f, size_t n) {
+  if (n < 2 || !*f[1])
+    return fail(ld, NT_ERR_LEXICON, "%s", "stop line needs: stop, phrase[, flags]");
+  uint32_t flags = 0;
+  if (n > 2 && parse_flags(ld, f[2], &flags) < 0)
+    return -1;
+  return add_pattern(ld, NT_PK_STOP, 0, f[1], flags, 0);
+}
+
+static int parse_weight(loader *ld, const char *s, double *w) {
+  char *end;
+  errno = 0;
+  *w = strtod(s, &end);
+  if (end == s || *end || errno || *w < -100 || *w > 100)
+    return fail(ld, NT_ERR_LEXICON, "bad weight \"%s\"", s);
+  return 0;
+}
+
+static int topic_ref(loader *ld, const char *id, uint32_t *t) {
+  if (!idmap_get(&ld->topics, id, t))
+    return fail(ld, NT_ERR_LEXICON, "unknown topic \"%s\"", id);
+  return 0;
+}
+
+static int line_topic(loader *ld, char **f, size_t n) {
+  nt_lexicon *lex = ld->lex;
+  uint32_t t;
+  if (n < 3 || !*f[1])
+    return fail(ld, NT_ERR_LEXICON, "%s", "topic line needs: topic, ID, label[, attributes]");
+  if (idmap_get(&ld->topics, f[1], &t))
+    return fail(ld, NT_ERR_LEXICON, "duplicate topic \"%s\"", f[1]);
+  if (nt_util_grow(&lex->topics, &lex->topiccap, lex->ntopics + 1,
+                   sizeof *lex->topics) < 0)
+    return nomem(ld);
+  nt_topic *tp = &lex->topics[lex->ntopics];
+  tp->id = xstrdup(f[1]);
+  tp->label = xstrdup(f[2]);
+  tp->scale = 4.0;
+  lex->ntopics++;
+  char *scale = NULL;
+  if (n > 3 && attr_dup(f[3], "scale", &scale)) {
+    int bad = parse_weight(ld, scale, &tp->scale) < 0 || tp->scale <= 0;
+    free(scale);
+    if (bad)
+      return fail(ld, NT_ERR_LEXICON, "bad scale in \"%s\"", f[3]);
+  }
+  if (!tp->id || !tp->label ||
+      idmap_put(&ld->topics, tp->id, (uint32_t)(lex->ntopics - 1)) < 0)
+    return nomem(ld);
+  return 0;
+}
+
+static int line_cue(loader *ld, char **f, size_t n) {
+  uint32_t t, flags = 0;
+  double w;
+  if (n < 4)
+    return fail(ld, NT_ERR_LEXICON, "%s", "cue line needs: cue, TOPIC, text, weight[, flags]");
+  if (topic_ref(ld, f[1], &t) < 0 || parse_weight(ld, f[3], &w) < 0)
+    return -1;
+  if (n > 4 && parse_flags(ld, f[4], &flags) < 0)
+    return -1;
+  if (!(flags & NT_AF_EXACT))
+    flags |= NT_AF_NOCASE;
+  return add_pattern(ld, NT_PK_CUE, t, f[2], flags, w);
+}
+
+static int line_topic_entity(loader *ld, char **f, size_t n) {
+  nt_lexicon *lex = ld->lex;
+  uint32_t t;
+  double w;
+  if (n < 4)
+    return fail(ld, NT_ERR_LEXICON, "%s", "entity rule needs: entity, TOPIC, selector, weight");
+  if (topic_ref(ld, f[1], &t) < 0 || parse_weight(ld, f[3], &w) < 0)
+    return -1;
+  if (nt_util_grow(&lex->rules, &lex->rulecap, lex->nrules + 1,
+                   sizeof *lex->rules) < 0)
+    return nomem(ld);
+  nt_topic_rule *r = &lex->rules[lex->nrules];
+  memset(r, 0, sizeof *r);
+  char *colon = strchr(f[2], ':');
+  if (colon)
+    *colon = '\0';
+  if (!type_from_name(f[2], &r->type))
+    return fail(ld, NT_ERR_LEXICON, "unknown entity type \"%s\"", f[2]);
+  if (colon) {
+    char *eq = strchr(colon + 1, '=');
+    if (!eq)
+      return fail(ld, NT_ERR_LEXICON, "selector needs key=value after \"%s:\"", f[2]);
+    *eq = '\0';
+    r->key = xstrdup(colon + 1);
+    r->value = xstrdup(eq + 1);
+    if (!r->key || !r->value) {
+      free(r->key);
+      free(r->value);
+      return nomem(ld);
+    }
+  }
+  r->topic = t;
+  r->weight = w;
+  lex->nrules++;
+  return 0;
+}
+
+static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
+                     int kind, const char *pattern, const char *extra,
+                     uint32_t options) {
+  int code;
+  PCRE2_SIZE off;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                 options, &code, &off, NULL);
+  if (!re) {
+    char msg[256];
+    pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+    return fail(ld, NT_ERR_LEXICON, "bad pattern: %s", msg);
+  }
+  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up */
+  if (nt_util_grow(arr, cap, *n + 1, sizeof **arr) < 0) {
+    pcre2_code_free(re);
+    return nomem(ld);
+  }
+  nt_regex_rule *r = &(*arr)[(*n)++];
+  r->kind = kind;
+  r->code = re;
+  r->replacement = xstrdup(extra);
+  r->reason = r->replacement;
+  return r->replacement ? 0 : nomem(ld);
+}
+
+static int line_zone(loader *ld, char **f, size_t n) {
+  static const char *kinds[] = {"tail", "line", "teaser-end", "tagline"};
+  if (n < 3)
+    return fail(ld, NT_ERR_LEXICON, "%s", "zone rule needs: RULE, pattern, reason");
+  for (int k = 0; k < 4; k++)
+    if (strcmp(f[0], kinds[k]) == 0)
+      return add_regex(ld, &ld->lex->zone_rules, &ld->lex->nzone_rules,
+                       &ld->lex->zonecap, k, f[1], f[2],
+                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
+  return fail(ld, NT_ERR_LEXICON, "unknown zone rule \"%s\"", f[0]);
+}
+
+static int line_clean(loader *ld, char **f, size_t n) {
+  if (n < 3 || strcmp(f[0], "replace") != 0)
+    return fail(ld, NT_ERR_LEXICON, "%s", "cleaning rule needs: replace, pattern, replacement");
+  return add_regex(ld, &ld->lex->clean_rules, &ld->lex->nclean_rules,
+                   &ld->lex->cleancap, 0, f[1], f[2], 0);
+}
+
+enum file_kind { FK_ENTITIES, FK_STOP, FK_TOPICS, FK_ZONES, FK_CLEAN };
+
+static int load_line(loader *ld, enum file_kind kind, int file_type,
+                     char *line) {
+  char *f[8];
+  size_t n = split_tabs(line, f, 8);
+  switch (kind) {
+  case FK_ENTITIES:
+    if (strcmp(f[0], "entity") == 0)
+      return line_entity(ld, f, n, file_type);
+    if (strcmp(f[0], "alias") == 0)
+      return line_alias(ld, f, n);
+    if (strcmp(f[0], "unalias") == 0)
+      return line_unalias(ld, f, n);
+    if (strcmp(f[0], "stop") == 0)
+      return line_stop(ld, f, n);
+    break;
+  case FK_STOP:
+    if (strcmp(f[0], "stop") == 0)
+      return line_stop(ld, f, n);
+    break;
+  case FK_TOPICS:
+    if (strcmp(f[0], "topic") == 0)
+      return line_topic(ld, f, n);
+    if (strcmp(f[0], "cue") == 0)
+      return line_cue(ld, f, n);
+    if (strcmp(f[0], "entity") == 0)
+      return line_topic_entity(ld, f, n);
+    break;
+  case FK_ZONES:
+    return line_zone(ld, f, n);
+  case FK_CLEAN:
+    return line_clean(ld, f, n);
+  }
+  return fail(ld, NT_ERR_LEXICON, "unknown line kind \"%s\"", f[0]);
+}
+
+static int load_file(loader *ld, const char *path, enum file_kind kind,
+                     int file_type) {
+  nt_lexicon *lex = ld->lex;
+  if (nt_util_grow(&lex->files, &lex->filecap, lex->nfiles + 1,
+                   sizeof *lex->files) < 0)
+    return nomem(ld);
+  lex->files[lex->nfiles] = xstrdup(path);
+  if (!lex->files[lex->nfiles])
+    return nomem(ld);
+  ld->file = (uint32_t)lex->nfiles++;
+  ld->line = 0;
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return fail(ld, NT_ERR_IO, "cannot open: %s", strerror(errno));
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t got;
+  int rc = 0;
+  while (rc == 0 && (got = getline(&line, &cap, fp)) >= 0) {
+    ld->line++;
+    while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+      line[--got] = '\0';
+    if ((size_t)got != strlen(line)) {
+      rc = fail(ld, NT_ERR_LEXICON, "%s", "NUL byte in line");
+      break;
+    }
+    if (ld->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+      memmove(line, line + 3, (size_t)got - 2);
+    if (!line[0] || line[0] == '#')
+      continue;
+    rc = load_line(ld, kind, file_type, line);
+  }
+  if (rc == 0 && ferror(fp))
+    rc = fail(ld, NT_ERR_IO, "read error: %s", strerror(errno));
+  free(line);
+  fclose(fp);
+  return rc;
+}
+
+/* Which kind of file a name is, and its default entity type (-1: none). */
+static int classify(const char *name, enum file_kind *kind, int *type) {
+  static const struct {
+    const char *name;
+    enum file_kind kind;
+    int type;
+  } known[] = {{"clean.tsv", FK_CLEAN, -1},
+               {"zones.tsv", FK_ZONES, -1},
+               {"countries.tsv", FK_ENTITIES, NT_COUNTRY},
+               {"groups.tsv", FK_ENTITIES, NT_GROUP},
+               {"organizations.tsv", FK_ENTITIES, NT_ORGANIZATION},
+               {"weapons.tsv", FK_ENTITIES, NT_WEAPON},
+               {"stopwords.tsv", FK_STOP, -1},
+               {"topics.tsv", FK_TOPICS, -1}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(name, known[i].name) == 0) {
+      *kind = known[i].kind;
+      *type = known[i].type;
+      return (int)i;
+    }
+  size_t n = strlen(name);
+  if (n < 4 || strcmp(name + n - 4, ".tsv") != 0)
+    return -1;
+  *kind = FK_ENTITIES; /* a user's own entity file: types from type= */
+  *type = -1;
+  return 100;
+}
+
+typedef struct dir_file {
+  char *name;
+  int order;
+  enum file_kind kind;
+  int type;
+} dir_file;
+
+static int cmp_dir_file(const void *a, const void *b) {
+  const dir_file *x = a, *y = b;
+  if (x->order != y->order)
+    return x->order - y->order;
+  return strcmp(x->name, y->name);
+}
+
+/* Load one directory: known files in a fixed order (entities before the
+ * topics that refer to their types), then other .tsv files by name. */
+static int load_dir(loader *ld, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    nt_error_set(ld->err, NT_ERR_IO, dir, 0, "cannot open lexicon directory: %s",
+                 strerror(errno));
+    return -1;
+  }
+  dir_file *files = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d))) {
+    dir_file df;
+    if (de->d_name[0] == '.' ||
+        (df.order = classify(de->d_name, &df.kind, &df.type)) < 0)
+      continue;
+    if (nt_util_grow(&files, &cap, n + 1, sizeof *files) < 0 ||
+        !(df.name = xstrdup(de->d_name))) {
+      rc = -1;
+      nt_error_set(ld->err, NT_ERR_NOMEM, dir, 0, "out of memory");
+      break;
+    }
+    files[n++] = df;
+  }
+  closedir(d);
+  if (files)
+    qsort(files, n, sizeof *files, cmp_dir_file);
+  ld->dir_first_entity = ld->lex->nentities;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    size_t len = strlen(dir) + strlen(files[i].name) + 2;
+    char *path = malloc(len);
+    if (!path) {
+      nt_error_set(ld->err, NT_ERR_NOMEM, dir, 0, "out of memory");
+      rc = -1;
+      break;
+    }
+    snprintf(path, len, "%s/%s", dir, files[i].name);
+    rc = load_file(ld, path, files[i].kind, files[i].type);
+    free(path);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(files[i].name);
+  free(files);
+  return rc;
+}
+
+/* Patterns with the same key are chained so the automaton stores one. */
+static void link_same_keys(nt_lexicon *lex) {
+  idmap seen = {0};
+  for (size_t i = 0; i < lex->npatterns; i++) {
+    nt_pattern *p = &lex->patterns[i];
+    uint32_t first;
+    if (p->flags & NT_AF_DISABLED)
+      continue;
+    if (idmap_get(&seen, p->folded, &first)) {
+      uint32_t j = first;
+      while (lex->patterns[j].next_same != UINT32_MAX)
+        j = lex->patterns[j].next_same;
+      lex->patterns[j].next_same = (uint32_t)i;
+    } else {
+      idmap_put(&seen, p->folded, (uint32_t)i);
+    }
+  }
+  idmap_free(&seen);
+}
+
+nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
+                          nt_lexicon **out, nt_error *err) {
+  nt_error dummy;
+  if (!err)
+    err = &dummy;
+  memset(err, 0, sizeof *err);
+  *out = NULL;
+  if (!dirs || ndirs == 0) {
+    nt_error_set(err, NT_ERR_ARG, NULL, 0, "no lexicon directory given");
+    return NT_ERR_ARG;
+  }
+  loader ld = {0};
+  ld.err = err;
+  ld.lex = calloc(1, sizeof *ld.lex);
+  if (!ld.lex) {
+    nt_error_set(err, NT_ERR_NOMEM, NULL, 0, "out of memory");
+    return NT_ERR_NOMEM;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < ndirs && rc == 0; i++)
+    rc = load_dir(&ld, dirs[i]);
+  idmap_free(&ld.entities);
+  idmap_free(&ld.topics);
+  if (rc == 0) {
+    link_same_keys(ld.lex);
+    rc = nt_match_build(ld.lex, err);
+  }
+  if (rc != 0) {
+    nt_lexicon_free(ld.lex);
+    return err->status ? err->status : NT_ERR_LEXICON;
+  }
+  *out = ld.lex;
+  return NT_OK;
+}
+
+static void free_regex_rules(nt_regex_rule *r, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    pcre2_code_free((pcre2_code *)r[i].code);
+    free(r[i].replacement);
+  }
+  free(r);
+}
+
+void nt_lexicon_free(nt_lexicon *lex) {
+  if (!lex)
+    return;
+  for (size_t i = 0; i < lex->nfiles; i++)
+    free(lex->files[i]);
+  free(lex->files);
+  for (size_t i = 0; i < lex->nentities; i++) {
+    nt_entity *e = &lex->entities[i];
+    free(e->id);
+    free(e->name);
+    free(e->attrs);
+    free(e->category);
+    free(e->country);
+    free(e->lists);
+  }
+  free(lex->entities);
+  for (size_t i = 0; i < lex->npatterns; i++) {
+    free(lex->patterns[i].text);
+    free(lex->patterns[i].folded);
+  }
+  free(lex->patterns);
+  for (size_t i = 0; i < lex->ntopics; i++) {
+    free(lex->topics[i].id);
+    free(lex->topics[i].label);
+  }
+  free(lex->topics);
+  for (size_t i = 0; i < lex->nrules; i++) {
+    free(lex->rules[i].key);
+    free(lex->rules[i].value);
+  }
+  free(lex->rules);
+  free_regex_rules(lex->zone_rules, lex->nzone_rules);
+  free_regex_rules(lex->clean_rules, lex->nclean_rules);
+  nt_match_free_automaton(&lex->ac);
+  free(lex);
+}
+
+size_t nt_lexicon_entity_count(const nt_lexicon *lex, nt_entity_type type) {
+  return lex && (unsigned)type < NT_ENTITY_TYPES ? lex->type_count[type] : 0;
+}
+
+size_t nt_lexicon_alias_count(const nt_lexicon *lex) {
+  size_t n = 0;
+  for (size_t i = 0; lex && i < lex->npatterns; i++)
+    n += lex->patterns[i].kind == NT_PK_ALIAS &&
+         !(lex->patterns[i].flags & NT_AF_DISABLED);
+  return n;
+}
+
+/* True when the entity's attribute key holds value (comma lists allowed). */
+int nt_lexicon_entity_has(const nt_entity *e, const char *key,
+                          const char *value) {
+  char *v = NULL;
+  if (!attr_dup(e->attrs, key, &v))
+    return 0;
+  int found = 0;
+  size_t vl = strlen(value);
+  for (char *p = v; p && *p && !found;) {
+    size_t n = strcspn(p, ",");
+    found = n == vl && strncmp(p, value, n) == 0;
+    p += n;
+    if (*p == ',')
+      p++;
+  }
+  free(v);
+  return found;
+}

@@ -1,0 +1,211 @@
+/*
+ * util.c - buffers, UTF-8 helpers, text folding and error values shared by
+ * the stages.  Unicode properties come from utf8proc.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+int nt_util_grow(void *arr, size_t *cap, size_t need, size_t elem) {
+  void **p = (void **)arr;
+  if (need <= *cap)
+    return 0;
+  size_t ncap = *cap ? *cap : 16;
+  while (ncap < need) {
+    if (ncap > SIZE_MAX / 2 / elem)
+      return -1;
+    ncap *= 2;
+  }
+  void *n = realloc(*p, ncap * elem);
+  if (!n)
+    return -1;
+  *p = n;
+  *cap = ncap;
+  return 0;
+}
+
+int nt_buf_reserve(nt_buf *b, size_t extra) {
+  if (extra > SIZE_MAX - b->len - 1)
+    return -1;
+  return nt_util_grow(&b->data, &b->cap, b->len + extra + 1, 1);
+}
+
+int nt_buf_append(nt_buf *b, const void *p, size_t n) {
+  if (nt_buf_reserve(b, n) < 0)
+    return -1;
+  if (n)
+    memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+int nt_buf_putc(nt_buf *b, char c) { return nt_buf_append(b, &c, 1); }
+
+void nt_buf_free(nt_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+size_t nt_util_utf8_decode(const unsigned char *s, size_t n, int32_t *cp) {
+  utf8proc_int32_t c;
+  utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)(n > 4 ? 4 : n), &c);
+  if (k > 0) {
+    *cp = c;
+    return (size_t)k;
+  }
+  /* Invalid: consume the lead byte and any continuation bytes that follow
+   * it (at most 3), so one bad sequence becomes one U+FFFD. */
+  size_t len = 1;
+  if (s[0] >= 0xC0)
+    while (len < n && len < 4 && (s[len] & 0xC0) == 0x80)
+      len++;
+  *cp = -1;
+  return len;
+}
+
+size_t nt_util_utf8_encode(int32_t cp, char *out) {
+  return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
+}
+
+int nt_util_is_word_cp(int32_t cp) {
+  if (cp < 0)
+    return 0;
+  if (cp < 128)
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+           (cp >= '0' && cp <= '9');
+  switch (utf8proc_category(cp)) {
+  case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+  case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+  case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+  case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ND:
+  case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+int nt_util_is_upper_cp(int32_t cp) {
+  if (cp < 128)
+    return cp >= 'A' && cp <= 'Z';
+  utf8proc_category_t c = utf8proc_category(cp);
+  return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+int nt_util_is_lower_cp(int32_t cp) {
+  if (cp < 128)
+    return cp >= 'a' && cp <= 'z';
+  return utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+int32_t nt_util_cp_before(const char *s, size_t pos) {
+  if (pos == 0)
+    return -1;
+  size_t i = pos - 1;
+  while (i > 0 && pos - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
+    i--;
+  int32_t cp;
+  nt_util_utf8_decode((const unsigned char *)s + i, pos - i, &cp);
+  return cp;
+}
+
+int32_t nt_util_cp_at(const char *s, size_t len, size_t pos) {
+  if (pos >= len)
+    return -1;
+  int32_t cp;
+  nt_util_utf8_decode((const unsigned char *)s + pos, len - pos, &cp);
+  return cp;
+}
+
+static const utf8proc_option_t FOLD_OPTIONS =
+    UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+    UTF8PROC_STRIPMARK;
+
+int nt_util_fold(const char *s, size_t n, nt_buf *out, size_t **map,
+                 size_t *mapcap, size_t base) {
+  /* Worst case per input byte is small; reserve generously up front. */
+  if (nt_buf_reserve(out, n + 16) < 0)
+    return -1;
+  if (map && nt_util_grow(map, mapcap, out->len + n + 17, sizeof(size_t)) < 0)
+    return -1;
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 128) { /* ASCII fast path: one byte in, one byte out */
+      if (map)
+        (*map)[out->len] = base + i;
+      out->data[out->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      i++;
+      continue;
+    }
+    int32_t cp;
+    size_t k = nt_util_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+    utf8proc_int32_t dec[16];
+    int last = 0;
+    utf8proc_ssize_t m = cp < 0 ? -1
+        : utf8proc_decompose_char(cp, dec, 16, FOLD_OPTIONS, &last);
+    if (m < 0) {
+      dec[0] = 0xFFFD;
+      m = 1;
+    }
+    if (nt_buf_reserve(out, (size_t)m * 4 + n - i + 16) < 0)
+      return -1;
+    if (map && nt_util_grow(map, mapcap, out->len + (size_t)m * 4 + n - i + 17,
+                            sizeof(size_t)) < 0)
+      return -1;
+    for (utf8proc_ssize_t j = 0; j < m; j++) {
+      size_t w = nt_util_utf8_encode(dec[j], out->data + out->len);
+      if (map)
+        for (size_t q = 0; q < w; q++)
+          (*map)[out->len + q] = base + i;
+      out->len += w;
+    }
+    i += k;
+  }
+  out->data[out->len] = '\0';
+  if (map)
+    (*map)[out->len] = base + n;
+  return 0;
+}
+
+void nt_error_set(nt_error *err, nt_status st, const char *file, long line,
+                  const char *fmt, ...) {
+  if (!err)
+    return;
+  err->status = st;
+  err->line = line;
+  snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+  va_end(ap);
+}
+
+const char *nt_strerror(nt_status status) {
+  switch (status) {
+  case NT_OK: return "success";
+  case NT_ERR_NOMEM: return "out of memory";
+  case NT_ERR_IO: return "input/output error";
+  case NT_ERR_LEXICON: return "malformed lexicon";
+  case NT_ERR_INPUT: return "malformed record";
+  case NT_ERR_ARG: return "invalid argument";
+  case NT_ERR_TOO_LARGE: return "record too large";
+  }
+  return "unknown status";
+}
+
+const char *nt_entity_type_name(nt_entity_type type) {
+  static const char *names[] = {"country", "group", "organization", "weapon"};
+  return (unsigned)type < NT_ENTITY_TYPES ? names[type] : "unknown";
+}
+
+const char *nt_zone_name(nt_zone zone) {
+  static const char *names[] = {"headline", "standfirst", "body",
+                                "boilerplate"};
+  return (unsigned)zone <= NT_ZONE_BOILERPLATE ? names[zone] : "unknown";
+}
