@@ -92,6 +92,15 @@ void nt_lexicon_free(nt_lexicon *lex);
 size_t nt_lexicon_entity_count(const nt_lexicon *lex, nt_entity_type type);
 size_t nt_lexicon_alias_count(const nt_lexicon *lex);
 
+/* Check a loaded lexicon for problems that loading allows but a curator
+ * should fix: one alias naming two entities (unless flagged shared on both),
+ * collisions between entity types, duplicate aliases of one entity, entities
+ * without aliases, and unknown country references.  Calls fn once per
+ * problem with the file and line it points at; returns the number found. */
+typedef void (*nt_check_fn)(const char *file, long line, const char *message,
+                            void *data);
+size_t nt_lexicon_check(const nt_lexicon *lex, nt_check_fn fn, void *data);
+
 /* ---- Annotation ------------------------------------------------------- */
 
 typedef struct nt_options {

@@ -31,7 +31,8 @@ typedef struct edits {
   size_t n, cap;
 } edits;
 
-/* Expand $N references of a replacement into t->scratch. */
+/* Expand a replacement into t->scratch: $N is group N; \n, \t and \\ are
+ * a line feed, a tab and a backslash. */
 static int expand(nt_text *t, const char *orig, const char *repl,
                   const PCRE2_SIZE *ov, int groups) {
   for (const char *r = repl; *r; r++) {
@@ -43,7 +44,10 @@ static int expand(nt_text *t, const char *orig, const char *repl,
         return -1;
       continue;
     }
-    if (nt_buf_putc(&t->scratch, *r) < 0)
+    char c = *r;
+    if (r[0] == '\\' && (r[1] == 'n' || r[1] == 't' || r[1] == '\\'))
+      c = *++r == 'n' ? '\n' : *r == 't' ? '\t' : '\\';
+    if (nt_buf_putc(&t->scratch, c) < 0)
       return -1;
   }
   return 0;
@@ -135,7 +139,8 @@ static int emit_segment(nt_text *t, const char *s, size_t n, size_t o) {
   utf8proc_int32_t buf[64];
   utf8proc_ssize_t m = utf8proc_decompose((const utf8proc_uint8_t *)s,
                                           (utf8proc_ssize_t)n, buf, 64,
-                                          UTF8PROC_COMPAT | UTF8PROC_STABLE);
+                                          UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT |
+                                              UTF8PROC_STABLE);
   if (m < 0 || m > 64)
     return emit(t, s, n, o); /* too long a sequence of marks: keep as is */
   m = utf8proc_normalize_utf32(buf, m, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
@@ -174,6 +179,12 @@ static size_t segment(const char *s, size_t n, int *bad) {
   return k;
 }
 
+static int starts_with_mark(const char *s, size_t n) {
+  int32_t cp;
+  nt_util_utf8_decode((const unsigned char *)s, n, &cp);
+  return cp >= 0 && utf8proc_get_property(cp)->combining_class != 0;
+}
+
 /* Clean orig[from, to), appending to the clean text. */
 static int clean_range(nt_text *t, size_t from, size_t to) {
   const char *s = t->orig;
@@ -183,6 +194,9 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
     while (run < to && (unsigned char)s[run] >= 0x20 &&
            (unsigned char)s[run] < 0x7F)
       run++;
+    if (run > i && run < to && (unsigned char)s[run] >= 0x80 &&
+        starts_with_mark(s + run, to - run))
+      run--; /* the last ASCII letter composes with the marks after it */
     if (run > i) { /* plain ASCII: copied as is */
       if (nt_buf_append(&t->clean, s + i, run - i) < 0 ||
           nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1, sizeof *t->map) < 0)
@@ -193,7 +207,7 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
       continue;
     }
     unsigned char c = (unsigned char)s[i];
-    if (c < 0x80) { /* controls */
+    if (c < 0x20 || c == 0x7F) { /* controls */
       char out = c == '\n' || c == '\r' ? '\n' : ' ';
       if (emit(t, &out, 1, i) < 0)
         return -1;

@@ -49,7 +49,8 @@ static const char USAGE[] =
     "\n"
     "Exit status: 0 all records written (malformed records become error\n"
     "records), 1 an input file could not be read, 2 bad usage, 3 the lexicons\n"
-    "could not be loaded, 4 the output could not be written.\n";
+    "could not be loaded (or 'lexicon check' found problems), 4 the output\n"
+    "could not be written.\n";
 
 typedef struct cli {
   const char **lexdirs;
@@ -252,8 +253,19 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
   return rc;
 }
 
+static void print_problem(const char *file, long line, const char *message,
+                          void *data) {
+  (void)data;
+  printf("%s:%ld: %s\n", file, line, message);
+}
+
 static int run_lexicon(cli *c, nt_lexicon *lex, const char *verb) {
   if (strcmp(verb, "check") == 0) {
+    size_t problems = nt_lexicon_check(lex, print_problem, NULL);
+    if (problems) {
+      msg(NULL, "error: %zu lexicon problem%s", problems, problems == 1 ? "" : "s");
+      return EXIT_LEXICON;
+    }
     printf("lexicons ok: %zu countries, %zu groups, %zu organizations, "
            "%zu weapons, %zu aliases\n",
            nt_lexicon_entity_count(lex, NT_COUNTRY),
@@ -293,17 +305,17 @@ int main(int argc, char **argv) {
   cli c;
   memset(&c, 0, sizeof c);
   nt_options_init(&c.opts);
-  c.lexdirs = calloc((size_t)argc + 1, sizeof *c.lexdirs);
-  c.paths = calloc((size_t)argc + 1, sizeof *c.paths);
-  if (!c.lexdirs || !c.paths)
-    return EXIT_INPUT;
-  int sub = argc >= 3 && strcmp(argv[1], "lexicon") == 0;
-  const char *verb = sub ? argv[2] : NULL;
+  int sub = argc >= 2 && strcmp(argv[1], "lexicon") == 0;
+  const char *verb = sub && argc >= 3 ? argv[2] : NULL;
+  if (sub && !verb)
+    return usage_error("%s", "'lexicon' needs a command: check or lookup");
   if (sub && strcmp(verb, "check") != 0 && strcmp(verb, "lookup") != 0)
     return usage_error("unknown lexicon command '%s' (check, lookup)", verb);
-  if (argc == 2 && strcmp(argv[1], "lexicon") == 0)
-    return usage_error("%s", "'lexicon' needs a command: check or lookup");
-  int rc = parse_args(&c, sub ? argc - 2 : argc, sub ? argv + 2 : argv);
+  c.lexdirs = calloc((size_t)argc + 1, sizeof *c.lexdirs);
+  c.paths = calloc((size_t)argc + 1, sizeof *c.paths);
+  int rc = c.lexdirs && c.paths ? -1 : EXIT_INPUT;
+  if (rc < 0)
+    rc = parse_args(&c, sub ? argc - 2 : argc, sub ? argv + 2 : argv);
   if (rc < 0) {
     nt_lexicon *lex = NULL;
     rc = load_lexicons(&c, &lex);

@@ -28,6 +28,7 @@ struct nt_input {
   size_t max_record;
   /* the open source */
   FILE *fp;
+  FILE *given;        /* a stream from nt_input_new_stream, never closed */
   const char *source; /* display name */
   nt_format cur_fmt;
   long line;
@@ -95,9 +96,21 @@ nt_input *nt_input_new(const char *const *paths, size_t npaths, nt_format fmt,
 }
 
 static void close_source(nt_input *in) {
-  if (in->fp && in->fp != stdin)
+  if (in->fp && in->fp != stdin && in->fp != in->given)
     fclose(in->fp);
   in->fp = NULL;
+}
+
+nt_input *nt_input_new_stream(FILE *fp, const char *name, nt_format fmt,
+                              size_t max_record, size_t chunk) {
+  const char *paths[] = {name};
+  nt_input *in = nt_input_new(paths, 1, fmt, max_record);
+  if (!in)
+    return NULL;
+  if (chunk && chunk < in->bcap)
+    in->bcap = chunk;
+  in->given = fp;
+  return in;
 }
 
 void nt_input_free(nt_input *in) {
@@ -230,7 +243,10 @@ static int open_next(nt_input *in, nt_input_item *it) {
     in->done_text = 0;
     in->eof = 0;
     in->blen = in->bpos = 0;
-    if (strcmp(p, "-") == 0) {
+    if (in->given) {
+      in->next_path = in->npaths;
+      in->fp = in->given;
+    } else if (strcmp(p, "-") == 0) {
       in->next_path++;
       in->fp = stdin;
       in->source = "<stdin>";

@@ -36,6 +36,12 @@ nt_input *nt_input_new(const char *const *paths, size_t npaths, nt_format fmt,
                        size_t max_record);
 void nt_input_free(nt_input *in);
 
+/* New input over an open stream (not closed by nt_input_free), named name
+ * in messages; chunk is the read size (0: the default), small values let
+ * tests and fuzzers cross chunk boundaries everywhere. */
+nt_input *nt_input_new_stream(FILE *fp, const char *name, nt_format fmt,
+                              size_t max_record, size_t chunk);
+
 /* The next item: 1, or 0 at the end of all input. */
 int nt_input_next(nt_input *in, nt_input_item *item);
 

@@ -80,7 +80,9 @@ enum {
 typedef enum nt_pattern_kind {
   NT_PK_ALIAS = 0, /* target: entity index */
   NT_PK_STOP = 1,  /* target: unused */
-  NT_PK_CUE = 2    /* target: topic index */
+  NT_PK_CUE = 2,   /* target: topic index */
+  NT_PK_PREFIX = 3, /* a word that makes a following alias part of a name */
+  NT_PK_SUFFIX = 4  /* a word that makes a preceding alias part of a name */
 } nt_pattern_kind;
 
 typedef struct nt_entity {
@@ -193,7 +195,7 @@ typedef struct nt_mention {
   uint32_t pattern;  /* index into lex->patterns */
   uint32_t target;   /* resolved entity or topic */
   nt_zone zone;
-  int dropped;
+  int dropped; /* 0 kept; 1 dropped; 2 dropped as part of a person name */
 } nt_mention;
 
 typedef struct nt_matches {
@@ -206,6 +208,8 @@ typedef struct nt_matches {
   size_t nents, entcap;
   nt_mention *cues; /* selected cue mentions */
   size_t ncues, cuecap;
+  nt_mention *affixes; /* selected prefix and suffix words */
+  size_t naffixes, affixcap;
 } nt_matches;
 
 /* score.c: per-entity and per-topic results. */

@@ -1,6 +1,6 @@
 /*
  * lexicon.c - loads the lexicon directories (entity, stop-word, topic, zone
- * and cleaning files; see lexicons/FORMAT.md) into one immutable nt_lexicon,
+ * and cleaning files; see lexicons/README.md) into one immutable nt_lexicon,
  * then compiles its automaton (match.c).  Any malformed line fails the whole
  * load with file:line in the error.
  */
@@ -10,6 +10,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,13 +328,17 @@ static int line_unalias(loader *ld, char **f, size_t n) {
   return found ? 0 : fail(ld, NT_ERR_LEXICON, "no alias \"%s\" to switch off", f[2]);
 }
 
+/* stop, prefix and suffix lines: KIND, phrase[, flags] */
 static int line_stop(loader *ld, char **f, size_t n) {
+  nt_pattern_kind kind = strcmp(f[0], "prefix") == 0   ? NT_PK_PREFIX
+                         : strcmp(f[0], "suffix") == 0 ? NT_PK_SUFFIX
+                                                       : NT_PK_STOP;
   if (n < 2 || !*f[1])
-    return fail(ld, NT_ERR_LEXICON, "%s", "stop line needs: stop, phrase[, flags]");
+    return fail(ld, NT_ERR_LEXICON, "%s line needs: KIND, phrase[, flags]", f[0]);
   uint32_t flags = 0;
   if (n > 2 && parse_flags(ld, f[2], &flags) < 0)
     return -1;
-  return add_pattern(ld, NT_PK_STOP, 0, f[1], flags, 0);
+  return add_pattern(ld, kind, 0, f[1], flags, 0);
 }
 
 static int parse_weight(loader *ld, const char *s, double *w) {
@@ -492,7 +497,8 @@ static int load_line(loader *ld, enum file_kind kind, int file_type,
       return line_stop(ld, f, n);
     break;
   case FK_STOP:
-    if (strcmp(f[0], "stop") == 0)
+    if (strcmp(f[0], "stop") == 0 || strcmp(f[0], "prefix") == 0 ||
+        strcmp(f[0], "suffix") == 0)
       return line_stop(ld, f, n);
     break;
   case FK_TOPICS:
@@ -769,4 +775,85 @@ int nt_lexicon_entity_has(const nt_entity *e, const char *key,
   }
   free(v);
   return found;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+static void report(nt_check_fn fn, void *data, const nt_lexicon *lex,
+                   uint32_t file, uint32_t line, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (fn)
+    fn(lex->files[file], (long)line, msg, data);
+}
+
+static size_t check_aliases(const nt_lexicon *lex, nt_check_fn fn, void *data) {
+  size_t problems = 0;
+  for (size_t i = 0; i < lex->npatterns; i++) {
+    const nt_pattern *p = &lex->patterns[i];
+    if (p->kind != NT_PK_ALIAS || (p->flags & NT_AF_DISABLED))
+      continue;
+    /* compare with the later patterns on the same key */
+    for (uint32_t j = p->next_same; j != UINT32_MAX; j = lex->patterns[j].next_same) {
+      const nt_pattern *q = &lex->patterns[j];
+      if (q->kind != NT_PK_ALIAS)
+        continue;
+      const nt_entity *a = &lex->entities[p->target], *b = &lex->entities[q->target];
+      if (p->target == q->target) {
+        report(fn, data, lex, q->file, q->line, "duplicate alias \"%s\" of %s "
+               "(first at line %u)", q->text, a->id, p->line);
+        problems++;
+      } else if (a->type != b->type) {
+        report(fn, data, lex, q->file, q->line, "alias \"%s\" of %s (%s) also "
+               "names %s (%s) at %s:%u", q->text, b->id, nt_entity_type_name(b->type),
+               a->id, nt_entity_type_name(a->type), lex->files[p->file], p->line);
+        problems++;
+      } else if (!((p->flags & q->flags) & NT_AF_SHARED)) {
+        report(fn, data, lex, q->file, q->line, "alias \"%s\" of %s also names "
+               "%s at %s:%u (flag both shared, or drop one)", q->text, b->id,
+               a->id, lex->files[p->file], p->line);
+        problems++;
+      }
+    }
+  }
+  return problems;
+}
+
+size_t nt_lexicon_check(const nt_lexicon *lex, nt_check_fn fn, void *data) {
+  if (!lex)
+    return 0;
+  size_t problems = check_aliases(lex, fn, data);
+  uint8_t *has_alias = calloc(lex->nentities + 1, 1);
+  idmap countries = {0};
+  for (size_t i = 0; i < lex->nentities; i++)
+    if (lex->entities[i].type == NT_COUNTRY)
+      idmap_put(&countries, lex->entities[i].id, (uint32_t)i);
+  for (size_t i = 0; has_alias && i < lex->npatterns; i++)
+    if (lex->patterns[i].kind == NT_PK_ALIAS &&
+        !(lex->patterns[i].flags & NT_AF_DISABLED))
+      has_alias[lex->patterns[i].target] = 1;
+  for (size_t i = 0; i < lex->nentities; i++) {
+    const nt_entity *e = &lex->entities[i];
+    uint32_t dummy;
+    if (has_alias && !has_alias[i]) {
+      report(fn, data, lex, e->file, e->line, "entity %s has no alias", e->id);
+      problems++;
+    }
+    if (e->country && *e->country && strcmp(e->country, "-") != 0) {
+      char *list = xstrdup(e->country);
+      for (char *tok = list ? strtok(list, ",") : NULL; tok; tok = strtok(NULL, ","))
+        if (!idmap_get(&countries, tok, &dummy)) {
+          report(fn, data, lex, e->file, e->line,
+                 "entity %s: unknown country \"%s\"", e->id, tok);
+          problems++;
+        }
+      free(list);
+    }
+  }
+  idmap_free(&countries);
+  free(has_alias);
+  return problems;
 }

@@ -204,8 +204,10 @@ static int on_match(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
 
 /* ---- selection ----------------------------------------------------------- */
 
+/* Selection classes: 0 aliases and stop phrases, 1 cues, 2 affixes. */
 static int cls_of(const nt_lexicon *lex, const nt_mention *c) {
-  return lex->patterns[c->pattern].kind == NT_PK_CUE;
+  uint32_t k = lex->patterns[c->pattern].kind;
+  return k == NT_PK_CUE ? 1 : k >= NT_PK_PREFIX ? 2 : 0;
 }
 
 /* Order: class (entities before cues), start, longer first, pattern. */
@@ -258,8 +260,8 @@ static int push(nt_mention **arr, size_t *n, size_t *cap, const nt_mention *c) {
 static int select_cands(nt_matches *m, const nt_lexicon *lex) {
   if (sort_cands(lex, m->cand, m->ncand) < 0)
     return -1;
-  size_t last_end[2] = {0, 0};
-  int have[2] = {0, 0};
+  size_t last_end[3] = {0, 0, 0};
+  int have[3] = {0, 0, 0};
   for (size_t i = 0; i < m->ncand;) {
     nt_mention *c = &m->cand[i];
     int cl = cls_of(lex, c);
@@ -274,8 +276,9 @@ static int select_cands(nt_matches *m, const nt_lexicon *lex) {
       for (size_t k = i; k < j; k++)
         stopped |= lex->patterns[m->cand[k].pattern].kind == NT_PK_STOP;
       for (size_t k = i; k < j && !stopped; k++) {
-        int rc = cl ? push(&m->cues, &m->ncues, &m->cuecap, &m->cand[k])
-                    : push(&m->ents, &m->nents, &m->entcap, &m->cand[k]);
+        int rc = cl == 1 ? push(&m->cues, &m->ncues, &m->cuecap, &m->cand[k])
+               : cl == 2 ? push(&m->affixes, &m->naffixes, &m->affixcap, &m->cand[k])
+                         : push(&m->ents, &m->nents, &m->entcap, &m->cand[k]);
         if (rc < 0)
           return -1;
       }
@@ -288,6 +291,14 @@ static int select_cands(nt_matches *m, const nt_lexicon *lex) {
 /* ---- context rules ------------------------------------------------------ */
 
 static int is_article(nt_zone z) { return z != NT_ZONE_BOILERPLATE; }
+
+/* Does a sentence start at pos (after a line start, ". ", or a quote)? */
+static int sentence_start(const char *s, size_t pos) {
+  size_t q = pos;
+  while (q > 0 && (s[q - 1] == ' ' || s[q - 1] == '"' || s[q - 1] == '\''))
+    q--;
+  return q == 0 || strchr(".!?:\n", s[q - 1]) != NULL;
+}
 
 /* Is the word next to [cs, ce) a capitalised word that is not a mention? */
 static int next_to_name(const nt_matches *m, const nt_text *t, size_t idx) {
@@ -304,16 +315,9 @@ static int next_to_name(const nt_matches *m, const nt_text *t, size_t idx) {
     size_t w = cs - 1;
     while (w > 0 && s[w - 1] != ' ' && s[w - 1] != '\n')
       w--;
-    int sentence_start = w == 0 || s[w - 1] == '\n';
-    if (!sentence_start) { /* look at what ends the word before it */
-      size_t q = w - 1;
-      while (q > 0 && s[q - 1] == ' ')
-        q--;
-      sentence_start = q == 0 || strchr(".!?:\"\n", s[q - 1]) != NULL;
-    }
     int32_t cp = nt_util_cp_at(s, n, w);
     int word_end_ok = nt_util_is_word_cp(nt_util_cp_before(s, cs - 1));
-    if (!sentence_start && word_end_ok && nt_util_is_upper_cp(cp)) {
+    if (!sentence_start(s, w) && word_end_ok && nt_util_is_upper_cp(cp)) {
       int covered = 0;
       for (size_t k = 0; k < idx; k++)
         covered |= m->ents[k].end == cs - 1;
@@ -348,12 +352,21 @@ static void resolve_shared(nt_matches *m, const nt_lexicon *lex) {
     while (j < m->nents && m->ents[j].start == m->ents[i].start &&
            m->ents[j].end == m->ents[i].end)
       j++;
-    int shared = j - i > 1 ||
+    /* two aliases of one entity on one span ("Su-35" plural, "Su-35S") */
+    for (size_t k = i + 1; k < j; k++)
+      for (size_t q = i; q < k; q++)
+        if (!m->ents[q].dropped && m->ents[q].target == m->ents[k].target)
+          m->ents[k].dropped = 1;
+    size_t distinct = 0;
+    for (size_t k = i; k < j; k++)
+      distinct += !m->ents[k].dropped;
+    int shared = distinct > 1 ||
                  (lex->patterns[m->ents[i].pattern].flags & NT_AF_SHARED);
     if (shared) {
       size_t keep = j, named = 0;
       for (size_t k = i; k < j; k++)
-        if (has_plain_mention(m, lex, m->ents[k].target, NT_AF_SHARED)) {
+        if (!m->ents[k].dropped &&
+            has_plain_mention(m, lex, m->ents[k].target, NT_AF_SHARED)) {
           named++;
           keep = k;
         }
@@ -361,6 +374,26 @@ static void resolve_shared(nt_matches *m, const nt_lexicon *lex) {
         m->ents[k].dropped = named != 1 || k != keep;
     }
     i = j;
+  }
+}
+
+/* A mention right before a suffix word ("British Airways") or right after
+ * a prefix word ("Bank of China") is part of another name: dropped. */
+static void apply_affixes(nt_matches *m, const nt_lexicon *lex,
+                          const nt_text *t) {
+  const char *s = t->clean.data;
+  size_t k = 0;
+  for (size_t i = 0; i < m->nents && m->naffixes; i++) {
+    nt_mention *x = &m->ents[i];
+    while (k < m->naffixes && m->affixes[k].end + 1 < x->start)
+      k++;
+    for (size_t j = k; j < m->naffixes && m->affixes[j].start <= x->end + 1; j++) {
+      const nt_mention *w = &m->affixes[j];
+      uint32_t kind = lex->patterns[w->pattern].kind;
+      if ((kind == NT_PK_PREFIX && w->end + 1 == x->start && s[w->end] == ' ') ||
+          (kind == NT_PK_SUFFIX && w->start == x->end + 1 && s[x->end] == ' '))
+        x->dropped = 1;
+    }
   }
 }
 
@@ -372,7 +405,17 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
     if (x->dropped)
       continue;
     if ((fl & NT_AF_PERSON) && next_to_name(m, t, i))
-      x->dropped = 1;
+      x->dropped = 2;
+  }
+  /* Once a word was a person's name ("Bill Jordan"), it stays one at the
+   * start of a later sentence ("Jordan said"). */
+  for (size_t i = 0; i < m->nents; i++) {
+    if (m->ents[i].dropped != 2)
+      continue;
+    for (size_t k = i + 1; k < m->nents; k++)
+      if (!m->ents[k].dropped && m->ents[k].pattern == m->ents[i].pattern &&
+          sentence_start(t->clean.data, m->ents[k].start))
+        m->ents[k].dropped = 1;
   }
   for (size_t i = 0; i < m->nents; i++) {
     nt_mention *x = &m->ents[i];
@@ -383,8 +426,9 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
     for (size_t k = 0; k < m->nents && !ok; k++) {
       const nt_mention *y = &m->ents[k];
       if (k == i || y->dropped || y->target == x->target ||
-          lex->entities[y->target].type != ty)
-        continue;
+          lex->entities[y->target].type != ty ||
+          (lex->patterns[y->pattern].flags & NT_AF_CONTEXT))
+        continue; /* only an unambiguous mention vouches for a context one */
       size_t a = y->start < x->start ? y->end : x->end;
       size_t b = y->start < x->start ? x->start : y->start;
       ok = a <= b && words_between(t->clean.data, a, b) <= 12;
@@ -398,7 +442,7 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
 nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
                        const nt_text *t, const nt_zones *z) {
   m->folded.len = 0;
-  m->ncand = m->nents = m->ncues = 0;
+  m->ncand = m->nents = m->ncues = m->naffixes = 0;
   if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
                    &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
     return NT_ERR_NOMEM;
@@ -421,6 +465,7 @@ nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
     m->ents[i].zone = nt_zone_at(z, m->ents[i].start);
   for (size_t i = 0; i < m->ncues; i++)
     m->cues[i].zone = nt_zone_at(z, m->cues[i].start);
+  apply_affixes(m, lex, t);
   resolve_shared(m, lex);
   apply_context(m, lex, t);
   return NT_OK;
@@ -432,5 +477,6 @@ void nt_match_free(nt_matches *m) {
   free(m->cand);
   free(m->ents);
   free(m->cues);
+  free(m->affixes);
   memset(m, 0, sizeof *m);
 }

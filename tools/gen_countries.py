@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate lexicons/countries.tsv (see lexicons/FORMAT.md).
+"""Generate lexicons/countries.tsv (see lexicons/README.md).
 
 Inputs (read-only):
   SOURCES/countries/world-countries-5.1.0.countries.json  (mledoze/countries, ODbL-1.0)
@@ -37,7 +37,7 @@ ALLOWED_FLAGS = ("exact", "nocase", "demonym", "shared", "context", "person", "n
 KNOWN_KEYS = ("iso2", "qid", "status", "country", "category", "lists", "source", "type")
 ATTR_ORDER = ("iso2", "qid", "status", "source")
 STATUSES = ("state", "territory", "historical")
-ID_REMAP = {"UNK": "XKX"}  # world-countries gives Kosovo cca3 UNK; FORMAT.md says XKX
+ID_REMAP = {"UNK": "XKX"}  # world-countries gives Kosovo cca3 UNK; lexicons/README.md says XKX
 
 # Punctuation the matcher cleans before matching: aliases must use the ASCII form.
 PUNCT = {
@@ -332,7 +332,7 @@ def render(ents, wc_path, owid_path):
         "# sources: %s sha256:%s; %s sha256:%s" % (
             os.path.basename(wc_path), sha16(wc_path), os.path.basename(owid_path),
             sha16(owid_path)),
-        "# format: lexicons/FORMAT.md",
+        "# format: lexicons/README.md",
     ]
     for cid in sorted(ents):
         e = ents[cid]
@@ -346,7 +346,7 @@ def render(ents, wc_path, owid_path):
 
 # --- self-check of the written file ---------------------------------------------------
 def check(path):
-    """Validate a countries.tsv against FORMAT.md; return (errors, entities, aliases)."""
+    """Validate a countries.tsv against lexicons/README.md; return (errors, entities, aliases)."""
     errs = []
     ents = {}
     seen_alias = {}

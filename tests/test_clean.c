@@ -1,0 +1,87 @@
+/* test_clean.c - stage 2a: escape debris, Unicode normalisation,
+ * punctuation folding, invalid UTF-8 and the map back to original bytes.
+ * Uses the project's lexicons (their clean.tsv rules). */
+#include "harness.h"
+#include "../src/internal.h"
+
+static nt_lexicon *lex;
+static nt_annotator *a;
+
+static const nt_result *run(const char *text, size_t len) {
+  static nt_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.text = text;
+  rec.len = len;
+  const nt_result *r = NULL;
+  CHECK(nt_annotate(a, &rec, &r) == NT_OK);
+  return r;
+}
+
+static const char *clean(const char *text) {
+  return nt_result_clean_text(run(text, strlen(text)), NULL);
+}
+
+/* Every clean byte maps inside the original, monotonically. */
+static int map_ok(const nt_result *r) {
+  const nt_text *t = r->text;
+  for (size_t i = 0; i < t->clean.len; i++) {
+    if (t->map[i] > t->orig_len || (i && t->map[i] < t->map[i - 1]))
+      return 0;
+  }
+  return t->map[t->clean.len] == t->orig_len;
+}
+
+int main(void) {
+  const char *dirs[] = {NT_LEXICON_DIR};
+  lex = t_load(dirs, 1);
+  a = nt_annotator_new(lex, NULL);
+
+  /* JSON-escape debris */
+  CHECK_STR(clean("This time, \\\xE2\x80\x9DRussia confirmed\\\xE2\x80\x9D it"),
+            "This time, \"Russia confirmed\" it");
+  CHECK_STR(clean("for China\\\xE2\x80\x99s sake, isn\\'t it"),
+            "for China's sake, isn't it");
+  CHECK_STR(clean("a \\\"quoted\\\" word"), "a \"quoted\" word");
+  CHECK_STR(clean("line one\\nline two"), "line one\nline two");
+  /* punctuation folding */
+  CHECK_STR(clean("\xE2\x80\x9CYes\xE2\x80\x9D \xE2\x80\x98no\xE2\x80\x99"),
+            "\"Yes\" 'no'");
+  CHECK_STR(clean("2014\xE2\x80\x93" "2018 \xE2\x80\x94 war"), "2014-2018 - war");
+  CHECK_STR(clean("S\xE2\x80\x91" "400"), "S-400"); /* non-breaking hyphen */
+  CHECK_STR(clean("a\xC2\xA0" "b\xE2\x80\x89" "c"), "a b c");
+  CHECK_STR(clean("zero\xE2\x80\x8Bwidth soft\xC2\xADhyphen"), "zerowidth softhyphen");
+  CHECK_STR(clean("crlf\r\nand\rcr"), "crlf\nand\ncr");
+  CHECK_STR(clean("tab\tand\x01" "ctl"), "tab and ctl");
+  /* Unicode normalisation: NFKC */
+  CHECK_STR(clean("\xEF\xAC\x81re"), "fire");                 /* ligature */
+  CHECK_STR(clean("Cafe\xCC\x81"), "Caf\xC3\xA9");             /* e + acute */
+  CHECK_STR(clean("\xEF\xBC\xA1\xEF\xBC\xA2"), "AB");          /* full width */
+  /* invalid UTF-8 becomes U+FFFD, counted, never a crash */
+  const char bad[] = "ok \xFF\xFE x \xC3 y \xED\xA0\x80 z \xC0\xAF";
+  const nt_result *r = run(bad, sizeof bad - 1);
+  CHECK(nt_result_invalid_utf8(r) >= 5);
+  CHECK(strstr(nt_result_clean_text(r, NULL), "\xEF\xBF\xBD") != NULL);
+  CHECK(map_ok(r));
+  /* NUL bytes inside the text */
+  const char nul[] = "China\0Russia";
+  r = run(nul, sizeof nul - 1);
+  CHECK_STR(nt_result_clean_text(r, NULL), "China Russia");
+  CHECK(nt_result_entity_count(r) == 2);
+  /* the map after every kind of change */
+  const char *mixed = "\\\xE2\x80\x9D" "T\xC3\xABst\\\xE2\x80\x99s \xEF\xAC\x81 \xE2\x80\x94 Russia\r\n";
+  r = run(mixed, strlen(mixed));
+  CHECK(map_ok(r));
+  nt_mention_view m;
+  size_t n = nt_result_entity_count(r);
+  CHECK(n == 1);
+  if (n == 1 && nt_result_mention(r, 0, 0, &m) == 0)
+    CHECK(m.end - m.start == 6 && memcmp(mixed + m.start, "Russia", 6) == 0);
+  /* empty input */
+  r = run("", 0);
+  CHECK_STR(nt_result_clean_text(r, NULL), "");
+  CHECK(nt_result_entity_count(r) == 0);
+
+  nt_annotator_free(a);
+  nt_lexicon_free(lex);
+  return t_done();
+}
