@@ -98,6 +98,7 @@ typedef struct nt_pattern {
   uint32_t kind, target, flags;
   uint32_t file, line;
   uint32_t next_same; /* next pattern with the same key, or UINT32_MAX */
+  uint32_t flen;      /* length of folded */
   double weight;      /* cues */
 } nt_pattern;
 
@@ -126,16 +127,18 @@ typedef struct nt_regex_rule {
   char *replacement, *reason;
 } nt_regex_rule;
 
-/* The Aho-Corasick automaton over folded patterns: a DFA over byte classes. */
-typedef struct nt_automaton {
-  uint8_t cls[256];  /* byte -> class (0: byte in no pattern) */
-  uint32_t nclasses;
-  uint32_t nstates;
-  uint32_t *delta;   /* nstates * nclasses transitions */
-  uint32_t *out;     /* state -> first pattern ending here, or UINT32_MAX */
-  uint32_t *outlink; /* state -> next state on the suffix chain with output */
-  uint16_t *depth;   /* not needed for matching; pattern length is folded */
-} nt_automaton;
+/* The alias trie over folded patterns, flattened breadth first so that the
+ * children of a node are contiguous and sorted by byte.  Matching walks it
+ * from every word start (match.c). */
+typedef struct nt_trie {
+  uint32_t root[256]; /* child of the root for each byte, or UINT32_MAX */
+  uint32_t *child;    /* node -> index of its first child */
+  uint16_t *nchild;   /* node -> number of children */
+  uint8_t *byte;      /* node -> the byte that leads to it */
+  uint32_t *out;      /* node -> first pattern whose key ends here, or UINT32_MAX */
+  uint8_t *ext;       /* node -> 1 if a pattern there may run on (plural, stem) */
+  uint32_t nnodes;
+} nt_trie;
 
 struct nt_lexicon {
   char **files; /* file names, for file:line in mentions */
@@ -152,17 +155,17 @@ struct nt_lexicon {
   size_t nzone_rules, zonecap;
   nt_regex_rule *clean_rules;
   size_t nclean_rules, cleancap;
-  nt_automaton ac;
+  nt_trie trie;
   size_t type_count[NT_ENTITY_TYPES];
 };
 
 int nt_lexicon_entity_has(const nt_entity *e, const char *key,
                           const char *value);
 
-/* ---- match.c: the automaton ----------------------------------------- */
+/* ---- match.c: the trie ---------------------------------------------- */
 
 int nt_match_build(nt_lexicon *lex, nt_error *err);
-void nt_match_free_automaton(nt_automaton *ac);
+void nt_match_free_trie(nt_trie *tr);
 
 /* ---- per-record state -------------------------------------------------- */
 

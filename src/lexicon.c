@@ -190,6 +190,7 @@ static int add_pattern(loader *ld, nt_pattern_kind kind, uint32_t target,
   memset(p, 0, sizeof *p);
   p->text = xstrdup(text);
   p->folded = folded.data;
+  p->flen = (uint32_t)folded.len;
   if (!p->text) {
     free(folded.data);
     return nomem(ld);
@@ -742,7 +743,7 @@ void nt_lexicon_free(nt_lexicon *lex) {
   free(lex->rules);
   free_regex_rules(lex->zone_rules, lex->nzone_rules);
   free_regex_rules(lex->clean_rules, lex->nclean_rules);
-  nt_match_free_automaton(&lex->ac);
+  nt_match_free_trie(&lex->trie);
   free(lex);
 }
 

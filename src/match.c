@@ -15,116 +15,150 @@
 
 #define NONE UINT32_MAX
 
-/* ---- building the automaton ------------------------------------------- */
+/* ---- building the trie -------------------------------------------------- */
 
-static int build_classes(nt_automaton *ac, const nt_lexicon *lex,
-                         const uint8_t *head, size_t *total) {
-  memset(ac->cls, 0, sizeof ac->cls);
-  uint32_t next = 1;
-  *total = 0;
-  for (size_t i = 0; i < lex->npatterns; i++) {
-    if (!head[i])
-      continue;
-    for (const unsigned char *p = (const unsigned char *)lex->patterns[i].folded;
-         *p; p++) {
-      if (!ac->cls[*p])
-        ac->cls[*p] = (uint8_t)next++;
-      (*total)++;
-    }
+/* The trie under construction: first-child / next-sibling lists. */
+typedef struct tmp_trie {
+  uint32_t *first, *next, *out;
+  uint8_t *byte;
+  uint32_t n, cap;
+} tmp_trie;
+
+static uint32_t tmp_node(tmp_trie *t, uint8_t byte) {
+  if (t->n == t->cap) {
+    size_t cap = t->cap;
+    if (nt_util_grow(&t->first, &cap, t->n + 1, sizeof *t->first) < 0)
+      return NONE;
+    cap = t->cap;
+    if (nt_util_grow(&t->next, &cap, t->n + 1, sizeof *t->next) < 0)
+      return NONE;
+    cap = t->cap;
+    if (nt_util_grow(&t->out, &cap, t->n + 1, sizeof *t->out) < 0)
+      return NONE;
+    cap = t->cap;
+    if (nt_util_grow(&t->byte, &cap, t->n + 1, 1) < 0)
+      return NONE;
+    t->cap = (uint32_t)cap;
   }
-  ac->nclasses = next;
+  t->first[t->n] = t->next[t->n] = t->out[t->n] = NONE;
+  t->byte[t->n] = byte;
+  return t->n++;
+}
+
+/* The child of node for byte c, created in sorted position if missing. */
+static uint32_t tmp_child(tmp_trie *t, uint32_t node, uint8_t c) {
+  uint32_t *link = &t->first[node];
+  while (*link != NONE && t->byte[*link] < c)
+    link = &t->next[*link];
+  if (*link != NONE && t->byte[*link] == c)
+    return *link;
+  uint32_t k = tmp_node(t, c);
+  if (k == NONE)
+    return NONE;
+  link = &t->first[node]; /* the arrays may have moved */
+  while (*link != NONE && t->byte[*link] < c)
+    link = &t->next[*link];
+  t->next[k] = *link;
+  *link = k;
+  return k;
+}
+
+/* Breadth-first renumbering: children of a node become contiguous. */
+static int flatten(nt_trie *tr, const tmp_trie *t, const nt_lexicon *lex) {
+  uint32_t n = t->n;
+  uint32_t *queue = malloc((size_t)n * sizeof *queue);
+  tr->child = malloc((size_t)n * sizeof *tr->child);
+  tr->nchild = calloc(n, sizeof *tr->nchild);
+  tr->byte = malloc(n);
+  tr->out = malloc((size_t)n * sizeof *tr->out);
+  tr->ext = calloc(n, 1);
+  if (!queue || !tr->child || !tr->nchild || !tr->byte || !tr->out || !tr->ext) {
+    free(queue);
+    return -1;
+  }
+  uint32_t head = 0, tail = 1;
+  queue[0] = 0; /* temporary id of the node that gets new id head */
+  while (head < tail) {
+    uint32_t old = queue[head], id = head++;
+    tr->byte[id] = t->byte[old];
+    tr->out[id] = t->out[old];
+    tr->child[id] = tail;
+    for (uint32_t c = t->first[old]; c != NONE; c = t->next[c]) {
+      queue[tail++] = c;
+      tr->nchild[id]++;
+    }
+    for (uint32_t p = tr->out[id]; p != NONE; p = lex->patterns[p].next_same)
+      if (lex->patterns[p].flags & (NT_AF_PLURAL | NT_AF_STEM))
+        tr->ext[id] = 1;
+  }
+  for (int c = 0; c < 256; c++)
+    tr->root[c] = NONE;
+  for (uint32_t k = 0; k < tr->nchild[0]; k++)
+    tr->root[tr->byte[tr->child[0] + k]] = tr->child[0] + k;
+  tr->nnodes = n;
+  free(queue);
   return 0;
 }
 
 int nt_match_build(nt_lexicon *lex, nt_error *err) {
-  nt_automaton *ac = &lex->ac;
+  tmp_trie t = {0};
   uint8_t *head = calloc(lex->npatterns + 1, 1);
-  if (!head)
-    goto nomem;
-  for (size_t i = 0; i < lex->npatterns; i++)
+  int rc = head && tmp_node(&t, 0) == 0 ? 0 : -1;
+  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++)
     head[i] = !(lex->patterns[i].flags & NT_AF_DISABLED);
-  for (size_t i = 0; i < lex->npatterns; i++)
+  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++)
     if (head[i] && lex->patterns[i].next_same != NONE)
       head[lex->patterns[i].next_same] = 0;
-  size_t total;
-  build_classes(ac, lex, head, &total);
-  size_t maxstates = total + 1, ncl = ac->nclasses;
-  ac->delta = malloc(maxstates * ncl * sizeof *ac->delta);
-  ac->out = malloc(maxstates * sizeof *ac->out);
-  ac->outlink = malloc(maxstates * sizeof *ac->outlink);
-  uint32_t *fail = malloc(maxstates * sizeof *fail);
-  uint32_t *queue = malloc(maxstates * sizeof *queue);
-  if (!ac->delta || !ac->out || !ac->outlink || !fail || !queue) {
-    free(fail);
-    free(queue);
-    goto nomem;
-  }
-  memset(ac->delta, 0xFF, maxstates * ncl * sizeof *ac->delta);
-  uint32_t nstates = 1;
-  ac->out[0] = NONE;
-  /* the trie */
-  for (size_t i = 0; i < lex->npatterns; i++) {
+  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++) {
     if (!head[i])
       continue;
-    uint32_t s = 0;
+    uint32_t node = 0;
     for (const unsigned char *p = (const unsigned char *)lex->patterns[i].folded;
-         *p; p++) {
-      uint32_t *t = &ac->delta[(size_t)s * ncl + ac->cls[*p]];
-      if (*t == NONE) {
-        *t = nstates;
-        ac->out[nstates] = NONE;
-        nstates++;
-      }
-      s = *t;
-    }
-    ac->out[s] = (uint32_t)i;
+         *p && node != NONE; p++)
+      node = tmp_child(&t, node, *p);
+    if (node == NONE)
+      rc = -1;
+    else
+      t.out[node] = (uint32_t)i;
   }
-  /* failure links, breadth first, turning the trie into a DFA */
-  size_t qh = 0, qt = 0;
-  fail[0] = 0;
-  ac->outlink[0] = NONE;
-  for (size_t c = 0; c < ncl; c++) {
-    uint32_t *t = &ac->delta[c];
-    if (*t == NONE || c == 0) {
-      if (*t != NONE && c == 0)
-        queue[qt++] = *t, fail[*t] = 0; /* class 0 never appears in a trie */
-      *t = *t == NONE ? 0 : *t;
-    } else {
-      fail[*t] = 0;
-      queue[qt++] = *t;
-    }
-  }
-  while (qh < qt) {
-    uint32_t s = queue[qh++];
-    uint32_t f = fail[s];
-    ac->outlink[s] = ac->out[f] != NONE ? f : ac->outlink[f];
-    for (size_t c = 0; c < ncl; c++) {
-      uint32_t *t = &ac->delta[(size_t)s * ncl + c];
-      if (*t == NONE) {
-        *t = ac->delta[(size_t)f * ncl + c];
-      } else {
-        fail[*t] = ac->delta[(size_t)f * ncl + c];
-        queue[qt++] = *t;
-      }
-    }
-  }
-  free(fail);
-  free(queue);
+  if (rc == 0)
+    rc = flatten(&lex->trie, &t, lex);
+  free(t.first);
+  free(t.next);
+  free(t.out);
+  free(t.byte);
   free(head);
-  ac->nstates = nstates;
-  return 0;
-nomem:
-  free(head);
-  nt_error_set(err, NT_ERR_NOMEM, NULL, 0, "out of memory building the automaton");
-  return -1;
+  if (rc < 0)
+    nt_error_set(err, NT_ERR_NOMEM, NULL, 0, "out of memory building the trie");
+  return rc;
 }
 
-void nt_match_free_automaton(nt_automaton *ac) {
-  free(ac->delta);
-  free(ac->out);
-  free(ac->outlink);
-  free(ac->depth);
-  memset(ac, 0, sizeof *ac);
+void nt_match_free_trie(nt_trie *tr) {
+  free(tr->child);
+  free(tr->nchild);
+  free(tr->byte);
+  free(tr->out);
+  free(tr->ext);
+  memset(tr, 0, sizeof *tr);
+}
+
+/* The child of node for byte c, or NONE. */
+static inline uint32_t trie_step(const nt_trie *tr, uint32_t node, uint8_t c) {
+  uint32_t lo = tr->child[node], hi = lo + tr->nchild[node];
+  if (hi - lo <= 8) {
+    for (; lo < hi; lo++)
+      if (tr->byte[lo] >= c)
+        return tr->byte[lo] == c ? lo : NONE;
+    return NONE;
+  }
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (tr->byte[mid] < c)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < tr->child[node] + tr->nchild[node] && tr->byte[lo] == c ? lo : NONE;
 }
 
 /* ---- candidate checks --------------------------------------------------- */
@@ -167,12 +201,11 @@ static int add_cand(nt_matches *m, size_t cs, size_t ce, uint32_t pat,
   return 0;
 }
 
-/* A match of the chain starting at pattern h ending at folded offset fe. */
+/* A match of the chain starting at pattern h on folded bytes [fs, fe). */
 static int on_match(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
-                    uint32_t h, size_t fe) {
+                    uint32_t h, size_t fs, size_t fe) {
   const char *s = t->clean.data;
   size_t slen = t->clean.len, flen = m->folded.len;
-  size_t fs = fe - strlen(lex->patterns[h].folded);
   const size_t *fm = m->fmap;
   if ((fs > 0 && fm[fs - 1] == fm[fs]) || (fe < flen && fm[fe - 1] == fm[fe]))
     return 0; /* starts or ends inside one code point's folding */
@@ -439,6 +472,48 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
 
 /* ---- the pass ------------------------------------------------------------ */
 
+/* 1 for ASCII letters and digits, 2 for bytes of non-ASCII characters
+ * (decided exactly in on_match), 0 for everything else. */
+static const uint8_t WORD[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+#define HI16(b) [b] = 2, [b + 1] = 2, [b + 2] = 2, [b + 3] = 2, [b + 4] = 2, \
+    [b + 5] = 2, [b + 6] = 2, [b + 7] = 2, [b + 8] = 2, [b + 9] = 2, \
+    [b + 10] = 2, [b + 11] = 2, [b + 12] = 2, [b + 13] = 2, [b + 14] = 2, [b + 15] = 2
+    HI16(0x80), HI16(0x90), HI16(0xA0), HI16(0xB0), HI16(0xC0), HI16(0xD0),
+    HI16(0xE0), HI16(0xF0)
+#undef HI16
+};
+
+/* Walk the trie from every word start of the folded text.  A key is
+ * reported where the text could end a word there (or run on, for plural
+ * and stem patterns); on_match decides exactly. */
+static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
+  const nt_trie *tr = &lex->trie;
+  const unsigned char *f = (const unsigned char *)m->folded.data;
+  size_t n = m->folded.len;
+  for (size_t p = 0; p < n; p++) {
+    if (p > 0 && WORD[f[p - 1]] == 1)
+      continue; /* inside a word */
+    uint32_t node = tr->root[f[p]];
+    size_t i = p + 1;
+    while (node != NONE) {
+      if (tr->out[node] != NONE && (i >= n || WORD[f[i]] != 1 || tr->ext[node]) &&
+          on_match(m, lex, t, tr->out[node], p, i) < 0)
+        return -1;
+      if (i >= n)
+        break;
+      node = trie_step(tr, node, f[i++]);
+    }
+  }
+  return 0;
+}
+
 nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
                        const nt_text *t, const nt_zones *z) {
   m->folded.len = 0;
@@ -446,19 +521,8 @@ nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
   if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
                    &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
     return NT_ERR_NOMEM;
-  const nt_automaton *ac = &lex->ac;
-  const unsigned char *f = (const unsigned char *)m->folded.data;
-  size_t n = m->folded.len, ncl = ac->nclasses;
-  uint32_t s = 0;
-  for (size_t i = 0; i < n; i++) {
-    s = ac->delta[(size_t)s * ncl + ac->cls[f[i]]];
-    if (ac->out[s] == NONE && ac->outlink[s] == NONE)
-      continue;
-    for (uint32_t q = ac->out[s] != NONE ? s : ac->outlink[s]; q != NONE;
-         q = ac->outlink[q])
-      if (on_match(m, lex, t, ac->out[q], i + 1) < 0)
-        return NT_ERR_NOMEM;
-  }
+  if (scan(m, lex, t) < 0)
+    return NT_ERR_NOMEM;
   if (select_cands(m, lex) < 0)
     return NT_ERR_NOMEM;
   for (size_t i = 0; i < m->nents; i++)
