@@ -448,7 +448,10 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
     pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
     return fail(ld, NT_ERR_LEXICON, "bad pattern: %s", msg);
   }
-  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up */
+  /* JIT is an optional speed-up; NEWSTAG_NO_JIT turns it off for valgrind,
+   * which cannot see into JIT code (its vector loads read past the end). */
+  if (!getenv("NEWSTAG_NO_JIT"))
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   if (nt_util_grow(arr, cap, *n + 1, sizeof **arr) < 0) {
     pcre2_code_free(re);
     return nomem(ld);

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PREFIX=${PREFIX:-/usr/local}
-pkgs="build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libcjson-dev python3"
+pkgs="build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libcjson-dev python3 valgrind"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
