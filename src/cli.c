@@ -43,6 +43,7 @@ static const char USAGE[] =
     "      --min-score X      report topics scoring at least X (default 0.3)\n"
     "      --max-record N     longest record in bytes (default 67108864)\n"
     "      --clean-text       add the cleaned text to each output record\n"
+    "      --html FILE        also write an HTML review page of all records\n"
     "  -q, --quiet            no diagnostics on stderr\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
@@ -60,6 +61,7 @@ typedef struct cli {
   nt_options opts;
   size_t max_record;
   int quiet;
+  const char *html;
   const char **paths;
   size_t npaths;
 } cli;
@@ -174,6 +176,10 @@ static int parse_args(cli *c, int argc, char **argv) {
     } else if (TAKES("-f", "--format")) {
       if (!val || nt_input_parse_format(val, &c->fmt) < 0)
         return usage_error("--format takes auto, text or jsonl, not '%s'", val ? val : "");
+    } else if (TAKES("--html", "--html")) {
+      if (!val)
+        return usage_error("%s needs a file name", a);
+      c->html = val;
     } else if (TAKES("-l", "--lexicon")) {
       if (!val)
         return usage_error("%s needs a directory", a);
@@ -208,13 +214,43 @@ static int output_failed(void) {
   return EXIT_OUTPUT;
 }
 
+/* The review page, or NULL with a message. */
+static nt_review *open_review(const cli *c, FILE **fp) {
+  *fp = fopen(c->html, "w");
+  if (!*fp) {
+    msg(NULL, "error (at %s): cannot write the review page: %s", c->html,
+        strerror(errno));
+    return NULL;
+  }
+  nt_review *rv = nt_review_open(*fp);
+  if (!rv)
+    fclose(*fp);
+  return rv;
+}
+
+static int close_review(const cli *c, nt_review *rv, FILE *fp) {
+  int bad = nt_review_close(rv) < 0;
+  bad |= fclose(fp) != 0;
+  if (!bad)
+    return EXIT_OK;
+  msg(NULL, "error (at %s): cannot write the review page: %s", c->html,
+      strerror(errno));
+  return EXIT_OUTPUT;
+}
+
 static int run_annotate(cli *c, nt_lexicon *lex) {
+  FILE *html_fp = NULL;
+  nt_review *rv = NULL;
+  if (c->html && !(rv = open_review(c, &html_fp)))
+    return EXIT_OUTPUT;
   nt_input *in = nt_input_new(c->paths, c->npaths, c->fmt, c->max_record);
   nt_annotator *a = nt_annotator_new(lex, &c->opts);
   if (!in || !a) {
     msg(c, "error: out of memory");
     nt_input_free(in);
     nt_annotator_free(a);
+    if (rv)
+      close_review(c, rv, html_fp);
     return EXIT_INPUT;
   }
   int rc = EXIT_OK;
@@ -245,9 +281,13 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
     }
     if (write_line(line, len) < 0)
       rc = output_failed();
+    if (rv)
+      nt_review_add(rv, line, len, error ? NULL : it.rec.text, it.rec.len);
   }
   if (rc != EXIT_OUTPUT && fflush(stdout) != 0)
     rc = output_failed();
+  if (rv && close_review(c, rv, html_fp) != EXIT_OK)
+    rc = EXIT_OUTPUT;
   nt_annotator_free(a);
   nt_input_free(in);
   return rc;

@@ -293,4 +293,11 @@ void nt_score_free(nt_scores *s);
 
 nt_status nt_emit_json(nt_result *r);
 
+/* review.c: the HTML review page, written to out record by record. */
+typedef struct nt_review nt_review;
+nt_review *nt_review_open(FILE *out); /* NULL when out of memory */
+void nt_review_add(nt_review *rv, const char *json, size_t json_len,
+                   const char *text, size_t text_len);
+int nt_review_close(nt_review *rv); /* frees rv; -1 on a write error */
+
 #endif /* NT_INTERNAL_H */

@@ -1,13 +1,18 @@
 #!/bin/sh
-# bootstrap.sh - installs what is missing (Debian 12, as root), configures,
-# builds and installs newstag.  Used by the README's quick start and by CI.
+# bootstrap.sh [--test] - installs what is missing (Debian 12, as root),
+# configures, builds and installs newstag.  Used by the README's quick start
+# and by CI.  --test also installs what only the tests use (valgrind for
+# memcheck, chromium for the review page test).
 #   BUILD_DIR   build directory (default: build)
 #   PREFIX      install prefix (default: /usr/local)
 set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PREFIX=${PREFIX:-/usr/local}
-pkgs="build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libcjson-dev python3 valgrind"
+pkgs="build-essential cmake pkg-config libpcre2-dev libutf8proc-dev libcjson-dev python3"
+if [ "${1:-}" = "--test" ]; then
+  pkgs="$pkgs valgrind chromium"
+fi
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
