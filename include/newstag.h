@@ -103,13 +103,29 @@ size_t nt_lexicon_check(const nt_lexicon *lex, nt_check_fn fn, void *data);
 
 /* ---- Annotation ------------------------------------------------------- */
 
+/* Top-level fields of an output record, for nt_options.fields. */
+enum {
+  NT_FIELD_ENTITIES = 1u << 0,
+  NT_FIELD_TOPICS = 1u << 1,
+  NT_FIELD_BOILERPLATE = 1u << 2,
+  NT_FIELD_ZONES = 1u << 3,
+  NT_FIELD_STATS = 1u << 4,
+  NT_FIELD_META = 1u << 5, /* title, url, date */
+  NT_FIELD_ALL = 0x3Fu
+};
+
 typedef struct nt_options {
-  double min_score;       /* topics scored below this are not reported */
-  int keep_boilerplate;   /* also report mentions found in boilerplate */
-  int emit_clean_text;    /* add the cleaned text to the JSON output */
+  double min_score;     /* topics scored below this are not reported */
+  double min_salience;  /* entities less salient than this are not reported */
+  unsigned types;       /* bit 1 << nt_entity_type for each type to report */
+  unsigned fields;      /* NT_FIELD_* bits: which fields the JSON has */
+  int keep_boilerplate; /* reserved */
+  int emit_clean_text;  /* add the cleaned text to the JSON output */
+  int tsv;              /* write one tab-separated row per mention instead */
 } nt_options;
 
-/* Fill opts with the defaults (min_score 0.3, everything else off). */
+/* Fill opts with the defaults: min_score 0.3, min_salience 0, all types,
+ * all fields, JSON. */
 void nt_options_init(nt_options *opts);
 
 /* One input record.  text need not be NUL-terminated and may hold invalid

@@ -13,6 +13,8 @@
 void nt_options_init(nt_options *opts) {
   memset(opts, 0, sizeof *opts);
   opts->min_score = 0.3;
+  opts->types = (1u << NT_ENTITY_TYPES) - 1;
+  opts->fields = NT_FIELD_ALL;
 }
 
 nt_annotator *nt_annotator_new(const nt_lexicon *lex, const nt_options *opts) {
@@ -41,6 +43,7 @@ void nt_annotator_free(nt_annotator *a) {
   nt_zone_free(&a->zones);
   nt_match_free(&a->matches);
   nt_score_free(&a->scores);
+  nt_relate_free(&a->relations);
   nt_buf_free(&a->result.json);
   pcre2_match_data_free((pcre2_match_data *)a->match_data);
   free(a);
@@ -71,7 +74,11 @@ nt_status nt_annotate(nt_annotator *a, const nt_record *rec,
   r->matches = &a->matches;
   r->scores = &a->scores;
   if (st == NT_OK)
-    st = nt_emit_json(r);
+    st = nt_relate_run(&a->relations, a->lex, &a->matches, &a->zones, &a->text,
+                       a->match_data);
+  r->relations = &a->relations;
+  if (st == NT_OK)
+    st = a->opts.tsv ? nt_emit_tsv(r) : nt_emit_json(r);
   if (st == NT_OK && out)
     *out = r;
   return st;

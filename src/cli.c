@@ -7,12 +7,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "input.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -44,6 +46,13 @@ static const char USAGE[] =
     "      --max-record N     longest record in bytes (default 67108864)\n"
     "      --clean-text       add the cleaned text to each output record\n"
     "      --html FILE        also write an HTML review page of all records\n"
+    "      --only TYPES       report only these entity types (comma list of\n"
+    "                         country, group, organization, weapon)\n"
+    "      --min-salience X   report only entities at least this salient (0..1)\n"
+    "      --fields LIST      keep only these fields (comma list of entities,\n"
+    "                         topics, boilerplate, zones, stats, meta)\n"
+    "      --tsv              one tab-separated row per mention instead of JSON\n"
+    "      --stats            print a summary line on stderr at the end\n"
     "  -q, --quiet            no diagnostics on stderr\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
@@ -62,6 +71,7 @@ typedef struct cli {
   size_t max_record;
   int quiet;
   const char *html;
+  int stats;
   const char **paths;
   size_t npaths;
 } cli;
@@ -148,6 +158,31 @@ static int parse_size(const char *s, size_t *out) {
   return 0;
 }
 
+static const char *const TYPE_NAMES[] = {"country", "group", "organization",
+                                         "weapon", NULL};
+static const char *const FIELD_NAMES[] = {"entities", "topics", "boilerplate",
+                                          "zones", "stats", "meta", NULL};
+
+/* A comma list of names into bits (1 << index in names). */
+static int parse_list(const char *s, const char *const *names, unsigned *bits) {
+  *bits = 0;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    int found = 0;
+    for (unsigned i = 0; names[i]; i++)
+      if (strlen(names[i]) == n && strncmp(names[i], s, n) == 0) {
+        *bits |= 1u << i;
+        found = 1;
+      }
+    if (!found)
+      return -1;
+    s += n;
+    if (*s == ',')
+      s++;
+  }
+  return *bits ? 0 : -1;
+}
+
 /* Parse options; non-option words go to c->paths.  Returns -1 to go on,
  * or an exit code. */
 static int parse_args(cli *c, int argc, char **argv) {
@@ -176,6 +211,22 @@ static int parse_args(cli *c, int argc, char **argv) {
     } else if (TAKES("-f", "--format")) {
       if (!val || nt_input_parse_format(val, &c->fmt) < 0)
         return usage_error("--format takes auto, text or jsonl, not '%s'", val ? val : "");
+    } else if (strcmp(a, "--tsv") == 0) {
+      c->opts.tsv = 1;
+    } else if (strcmp(a, "--stats") == 0) {
+      c->stats = 1;
+    } else if (TAKES("--only", "--only")) {
+      if (!val || parse_list(val, TYPE_NAMES, &c->opts.types) < 0)
+        return usage_error("--only takes a comma list of country, group, organization, weapon, not '%s'", val ? val : "");
+    } else if (TAKES("--fields", "--fields")) {
+      if (!val || parse_list(val, FIELD_NAMES, &c->opts.fields) < 0)
+        return usage_error("--fields takes a comma list of entities, topics, boilerplate, zones, stats, meta, not '%s'", val ? val : "");
+    } else if (TAKES("--min-salience", "--min-salience")) {
+      char *end;
+      double v = val ? strtod(val, &end) : -1;
+      if (!val || *end || v < 0 || v > 1)
+        return usage_error("--min-salience takes a number from 0 to 1, not '%s'", val ? val : "");
+      c->opts.min_salience = v;
     } else if (TAKES("--html", "--html")) {
       if (!val)
         return usage_error("%s needs a file name", a);
@@ -238,6 +289,59 @@ static int close_review(const cli *c, nt_review *rv, FILE *fp) {
   return EXIT_OUTPUT;
 }
 
+/* ---- progress ---------------------------------------------------------- */
+
+typedef struct progress {
+  int on;              /* stderr is a terminal and not --quiet */
+  double start, last;  /* seconds */
+  size_t total;        /* bytes of all named files, 0 if unknown */
+  size_t records, errors, entities;
+} progress;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t tree_size(const char *path, int depth) {
+  struct stat st;
+  if (strcmp(path, "-") == 0 || stat(path, &st) != 0)
+    return 0;
+  if (S_ISREG(st.st_mode))
+    return (size_t)st.st_size;
+  if (!S_ISDIR(st.st_mode) || depth > 64)
+    return 0;
+  DIR *d = opendir(path);
+  size_t sum = 0;
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+    struct stat lst;
+    if (lstat(sub, &lst) == 0 && !S_ISLNK(lst.st_mode))
+      sum += tree_size(sub, depth + 1);
+  }
+  if (d)
+    closedir(d);
+  return sum;
+}
+
+static void progress_show(progress *p, size_t bytes, int final) {
+  double t = now();
+  if (!p->on || (!final && t - p->last < 0.1))
+    return;
+  p->last = t;
+  double mb = (double)bytes / 1e6, rate = mb / (t - p->start + 1e-9);
+  char eta[32] = "";
+  if (p->total && rate > 0 && bytes <= p->total)
+    snprintf(eta, sizeof eta, ", ETA %.0f s", ((double)(p->total - bytes) / 1e6) / rate);
+  fprintf(stderr, "\rnewstag: %zu records, %.1f MB, %.1f MB/s%s\033[K%s", p->records,
+          mb, rate, eta, final ? "\n" : "");
+}
+
 static int run_annotate(cli *c, nt_lexicon *lex) {
   FILE *html_fp = NULL;
   nt_review *rv = NULL;
@@ -256,6 +360,11 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
   int rc = EXIT_OK;
   char errbuf[2048];
   nt_input_item it;
+  progress pg = {0};
+  pg.on = !c->quiet && isatty(STDERR_FILENO);
+  pg.start = pg.last = now();
+  for (size_t i = 0; pg.on && i < c->npaths; i++)
+    pg.total += tree_size(c->paths[i], 0);
   while (rc != EXIT_OUTPUT && nt_input_next(in, &it)) {
     const char *line;
     size_t len;
@@ -276,16 +385,29 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
         len = sizeof errbuf - 1;
       if (it.io_error)
         rc = EXIT_INPUT;
+      pg.errors++;
     } else {
       line = nt_result_json(r, &len);
+      pg.entities += nt_result_entity_count(r);
     }
-    if (write_line(line, len) < 0)
+    pg.records++;
+    if (pg.on)
+      fputs("\r\033[K", stderr); /* clear the progress line first */
+    if ((len || !c->opts.tsv || error) && write_line(line, len) < 0)
       rc = output_failed();
+    progress_show(&pg, nt_input_bytes(in), 0);
     if (rv)
       nt_review_add(rv, line, len, error ? NULL : it.rec.text, it.rec.len);
   }
   if (rc != EXIT_OUTPUT && fflush(stdout) != 0)
     rc = output_failed();
+  progress_show(&pg, nt_input_bytes(in), 1);
+  if (c->stats) {
+    double t = now() - pg.start;
+    fprintf(stderr, "newstag: %zu records, %zu errors, %zu entities, %.2f s, %.1f MB/s\n",
+            pg.records, pg.errors, pg.entities, t,
+            (double)nt_input_bytes(in) / 1e6 / (t + 1e-9));
+  }
   if (rv && close_review(c, rv, html_fp) != EXIT_OK)
     rc = EXIT_OUTPUT;
   nt_annotator_free(a);

@@ -160,14 +160,24 @@ static void entity_head(jw *w, const nt_entity *e) {
   }
 }
 
+/* Is this entity reported under --only and --min-salience? */
+int nt_emit_wanted(const nt_result *r, const nt_ent_result *er) {
+  const nt_entity *e = &r->lex->entities[er->entity];
+  return (r->opts->types & (1u << e->type)) && er->salience >= r->opts->min_salience;
+}
+
 static void entities(jw *w, const nt_result *r) {
   const nt_scores *s = r->scores;
   const nt_matches *m = r->matches;
   key(w, "entities", 0);
   LIT(w, "[");
+  int first_ent = 1;
   for (size_t i = 0; i < s->nents; i++) {
     const nt_ent_result *er = &s->ents[i];
-    put(w, i ? ",{" : "{");
+    if (!nt_emit_wanted(r, er))
+      continue;
+    put(w, first_ent ? "{" : ",{");
+    first_ent = 0;
     entity_head(w, &r->lex->entities[er->entity]);
     key(w, "count", 0);
     uint_(w, er->count);
@@ -198,7 +208,8 @@ static void boilerplate(jw *w, const nt_result *r) {
   int first = 1;
   for (size_t k = 0; k < m->nents; k++) {
     const nt_mention *x = &m->ents[k];
-    if (x->dropped || x->zone != NT_ZONE_BOILERPLATE)
+    if (x->dropped || x->zone != NT_ZONE_BOILERPLATE ||
+        !(r->opts->types & (1u << r->lex->entities[x->target].type)))
       continue;
     put(w, first ? "{" : ",{");
     first = 0;
@@ -311,25 +322,122 @@ nt_status nt_emit_json(nt_result *r) {
   const nt_record *rec = r->rec;
   r->json.len = 0;
   LIT(&w, "{");
+  unsigned f = r->opts->fields ? r->opts->fields : NT_FIELD_ALL;
   meta(&w, rec->id, rec->source, rec->line);
-  opt_field(&w, "title", rec->title);
-  opt_field(&w, "url", rec->url);
-  opt_field(&w, "date", rec->date);
-  entities(&w, r);
-  topics(&w, r);
-  boilerplate(&w, r);
-  zones(&w, r);
-  key(&w, "stats", 0);
-  LIT(&w, "{\"bytes\":");
-  uint_(&w, r->text->orig_len);
-  LIT(&w, ",\"invalid_utf8\":");
-  uint_(&w, r->text->invalid_utf8);
-  LIT(&w, "}");
+  if (f & NT_FIELD_META) {
+    opt_field(&w, "title", rec->title);
+    opt_field(&w, "url", rec->url);
+    opt_field(&w, "date", rec->date);
+  }
+  if (f & NT_FIELD_ENTITIES)
+    entities(&w, r);
+  if (f & NT_FIELD_TOPICS)
+    topics(&w, r);
+  if ((f & NT_FIELD_TOPICS) && nt_relate_emit(r, w.b) < 0)
+    w.err = 1;
+  if (f & NT_FIELD_BOILERPLATE)
+    boilerplate(&w, r);
+  if (f & NT_FIELD_ZONES)
+    zones(&w, r);
+  if (f & NT_FIELD_STATS) {
+    key(&w, "stats", 0);
+    LIT(&w, "{\"bytes\":");
+    uint_(&w, r->text->orig_len);
+    LIT(&w, ",\"invalid_utf8\":");
+    uint_(&w, r->text->invalid_utf8);
+    LIT(&w, "}");
+  }
   if (r->opts->emit_clean_text) {
     key(&w, "clean_text", 0);
     str(&w, r->text->clean.data, r->text->clean.len);
   }
   LIT(&w, "}");
+  return w.err ? NT_ERR_NOMEM : NT_OK;
+}
+
+int nt_emit_string(nt_buf *out, const char *s, size_t n) {
+  jw w = {out, 0};
+  str(&w, s, n);
+  return w.err ? -1 : 0;
+}
+
+int nt_emit_span(nt_buf *out, const nt_text *t, size_t cs, size_t ce) {
+  jw w = {out, 0};
+  span(&w, t, cs, ce);
+  return w.err ? -1 : 0;
+}
+
+/* ---- TSV: one row per article mention ---------------------------------- */
+
+/* A TSV field: tabs, newlines and carriage returns become spaces. */
+static void tsv_field(jw *w, const char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    size_t run = i;
+    while (run < n && s[run] != '\t' && s[run] != '\n' && s[run] != '\r')
+      run++;
+    raw(w, s + i, run - i);
+    if (run < n)
+      LIT(w, " ");
+    i = run + 1;
+  }
+}
+
+static void tsv_num(jw *w, size_t v) { uint_(w, v); }
+
+/* Columns: source, line, id, type, entity id, name, salience, zone, start,
+ * end, text, alias, lexicon (see README).  A record without mentions gives
+ * no row. */
+nt_status nt_emit_tsv(nt_result *r) {
+  jw w = {&r->json, 0};
+  const nt_record *rec = r->rec;
+  const nt_matches *m = r->matches;
+  r->json.len = 0;
+  for (size_t i = 0; i < r->scores->nents; i++) {
+    const nt_ent_result *er = &r->scores->ents[i];
+    const nt_entity *e = &r->lex->entities[er->entity];
+    if (!nt_emit_wanted(r, er))
+      continue;
+    for (size_t k = er->first; k < m->nents; k++) {
+      const nt_mention *x = &m->ents[k];
+      if (x->target != er->entity || x->dropped || x->zone == NT_ZONE_BOILERPLATE)
+        continue;
+      const nt_pattern *p = &r->lex->patterns[x->pattern];
+      size_t os, oe;
+      nt_clean_span(r->text, x->start, x->end, &os, &oe);
+      if (r->json.len)
+        LIT(&w, "\n");
+      const char *src = rec->source ? rec->source : "";
+      tsv_field(&w, src, strlen(src));
+      LIT(&w, "\t");
+      tsv_num(&w, rec->line > 0 ? (size_t)rec->line : 0);
+      LIT(&w, "\t");
+      tsv_field(&w, rec->id ? rec->id : "", rec->id ? strlen(rec->id) : 0);
+      LIT(&w, "\t");
+      put(&w, nt_entity_type_name(e->type));
+      LIT(&w, "\t");
+      tsv_field(&w, e->id, strlen(e->id));
+      LIT(&w, "\t");
+      tsv_field(&w, e->name, strlen(e->name));
+      LIT(&w, "\t");
+      num3(&w, er->salience);
+      LIT(&w, "\t");
+      put(&w, nt_zone_name(x->zone));
+      LIT(&w, "\t");
+      tsv_num(&w, os);
+      LIT(&w, "\t");
+      tsv_num(&w, oe);
+      LIT(&w, "\t");
+      tsv_field(&w, r->text->clean.data + x->start, x->end - x->start);
+      LIT(&w, "\t");
+      tsv_field(&w, p->text, strlen(p->text));
+      LIT(&w, "\t");
+      put(&w, r->lex->files[p->file]);
+      LIT(&w, ":");
+      uint_(&w, p->line);
+    }
+  }
+  if (!r->json.data && nt_buf_reserve(&r->json, 1) < 0)
+    return NT_ERR_NOMEM;
   return w.err ? NT_ERR_NOMEM : NT_OK;
 }
 

@@ -156,6 +156,7 @@ struct nt_lexicon {
   nt_regex_rule *clean_rules;
   size_t nclean_rules, cleancap;
   nt_trie trie;
+  struct nt_relate_rules *relate; /* relations.tsv (relate.c) */
   size_t type_count[NT_ENTITY_TYPES];
 };
 
@@ -247,6 +248,20 @@ typedef struct nt_scores {
   size_t ent_index_cap;
 } nt_scores;
 
+/* relate.c: arms-transfer relations found in this record. */
+typedef struct nt_relation {
+  uint32_t supplier, recipient, system; /* entity indexes, UINT32_MAX if none */
+  int status;                           /* nt_relate_status_name() */
+  size_t quantity;                      /* 0 if not stated */
+  size_t start, end;                    /* clean offsets of the evidence */
+} nt_relation;
+
+typedef struct nt_relations {
+  nt_relation *items;
+  size_t n, cap;
+  void *scratch; /* relate.c's own per-thread state */
+} nt_relations;
+
 struct nt_result {
   const nt_record *rec;
   const nt_lexicon *lex;
@@ -255,6 +270,7 @@ struct nt_result {
   nt_zones *zones;
   nt_matches *matches;
   nt_scores *scores;
+  nt_relations *relations;
   nt_buf json;
 };
 
@@ -265,6 +281,7 @@ struct nt_annotator {
   nt_zones zones;
   nt_matches matches;
   nt_scores scores;
+  nt_relations relations;
   nt_result result;
   void *match_data; /* pcre2_match_data_8 * for zone and clean rules */
 };
@@ -292,6 +309,26 @@ nt_status nt_score_run(nt_scores *s, const nt_lexicon *lex,
 void nt_score_free(nt_scores *s);
 
 nt_status nt_emit_json(nt_result *r);
+nt_status nt_emit_tsv(nt_result *r); /* rows without the final newline */
+int nt_emit_wanted(const nt_result *r, const nt_ent_result *er);
+
+/* relate.c: loading relations.tsv lines (f: the tab-separated fields),
+ * finding relations in one record, and writing them as JSON. */
+int nt_relate_load_line(nt_lexicon *lex, char **f, size_t n, nt_error *err,
+                        const char *file, long line); /* 0 or -1 with err */
+void nt_relate_free_rules(nt_lexicon *lex);
+nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
+                        const nt_matches *m, const nt_zones *z,
+                        const nt_text *t, void *md);
+void nt_relate_free(nt_relations *rel);
+const char *nt_relate_status_name(int status);
+/* Appends ,"relations":[...] to out; -1 when out of memory. */
+int nt_relate_emit(const nt_result *r, nt_buf *out);
+
+/* emit.c helpers for other emitters: a JSON string, and
+ * "start":S,"end":E,"text":T for the clean span [cs, ce). */
+int nt_emit_string(nt_buf *out, const char *s, size_t n);
+int nt_emit_span(nt_buf *out, const nt_text *t, size_t cs, size_t ce);
 
 /* review.c: the HTML review page, written to out record by record. */
 typedef struct nt_review nt_review;

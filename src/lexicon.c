@@ -483,7 +483,7 @@ static int line_clean(loader *ld, char **f, size_t n) {
                    &ld->lex->cleancap, 0, f[1], f[2], 0);
 }
 
-enum file_kind { FK_ENTITIES, FK_STOP, FK_TOPICS, FK_ZONES, FK_CLEAN };
+enum file_kind { FK_ENTITIES, FK_STOP, FK_TOPICS, FK_ZONES, FK_CLEAN, FK_RELATIONS };
 
 static int load_line(loader *ld, enum file_kind kind, int file_type,
                      char *line) {
@@ -517,6 +517,9 @@ static int load_line(loader *ld, enum file_kind kind, int file_type,
     return line_zone(ld, f, n);
   case FK_CLEAN:
     return line_clean(ld, f, n);
+  case FK_RELATIONS:
+    return nt_relate_load_line(ld->lex, f, n, ld->err, ld->lex->files[ld->file],
+                               ld->line);
   }
   return fail(ld, NT_ERR_LEXICON, "unknown line kind \"%s\"", f[0]);
 }
@@ -573,7 +576,8 @@ static int classify(const char *name, enum file_kind *kind, int *type) {
                {"organizations.tsv", FK_ENTITIES, NT_ORGANIZATION},
                {"weapons.tsv", FK_ENTITIES, NT_WEAPON},
                {"stopwords.tsv", FK_STOP, -1},
-               {"topics.tsv", FK_TOPICS, -1}};
+               {"topics.tsv", FK_TOPICS, -1},
+               {"relations.tsv", FK_RELATIONS, -1}};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (strcmp(name, known[i].name) == 0) {
       *kind = known[i].kind;
@@ -747,6 +751,7 @@ void nt_lexicon_free(nt_lexicon *lex) {
   free_regex_rules(lex->zone_rules, lex->nzone_rules);
   free_regex_rules(lex->clean_rules, lex->nclean_rules);
   nt_match_free_trie(&lex->trie);
+  nt_relate_free_rules(lex);
   free(lex);
 }
 

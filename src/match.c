@@ -288,6 +288,20 @@ static int push(nt_mention **arr, size_t *n, size_t *cap, const nt_mention *c) {
   return 0;
 }
 
+/* Is cue candidate k the first of the heaviest for its topic in [i, j)? */
+static int best_cue(const nt_lexicon *lex, const nt_mention *c, size_t i,
+                    size_t j, size_t k) {
+  for (size_t q = i; q < j; q++) {
+    if (q == k || c[q].target != c[k].target)
+      continue;
+    double wq = lex->patterns[c[q].pattern].weight;
+    double wk = lex->patterns[c[k].pattern].weight;
+    if (wq > wk || (wq == wk && q < k))
+      return 0;
+  }
+  return 1;
+}
+
 /* Leftmost-longest selection; a stop phrase that wins drops everything in
  * its span; several entities on one span are kept for resolve_shared(). */
 static int select_cands(nt_matches *m, const nt_lexicon *lex) {
@@ -309,6 +323,8 @@ static int select_cands(nt_matches *m, const nt_lexicon *lex) {
       for (size_t k = i; k < j; k++)
         stopped |= lex->patterns[m->cand[k].pattern].kind == NT_PK_STOP;
       for (size_t k = i; k < j && !stopped; k++) {
+        if (cl == 1 && !best_cue(lex, m->cand, i, j, k))
+          continue; /* one cue per topic on one span: the heaviest */
         int rc = cl == 1 ? push(&m->cues, &m->ncues, &m->cuecap, &m->cand[k])
                : cl == 2 ? push(&m->affixes, &m->naffixes, &m->affixcap, &m->cand[k])
                          : push(&m->ents, &m->nents, &m->entcap, &m->cand[k]);
