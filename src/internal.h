@@ -70,6 +70,7 @@ enum {
   NT_AF_PERSON = 1u << 5,
   NT_AF_NOPLURAL = 1u << 6,
   NT_AF_STEM = 1u << 7,
+  NT_AF_CAPSWORD = 1u << 12, /* a word too: in capitals it needs support */
   /* derived at load time */
   NT_AF_PLURAL = 1u << 8,
   NT_AF_ACRONYM = 1u << 9,
@@ -155,13 +156,27 @@ struct nt_lexicon {
   size_t nzone_rules, zonecap;
   nt_regex_rule *clean_rules;
   size_t nclean_rules, cleancap;
+  nt_regex_rule *topic_res; /* topics.tsv `pattern` lines; kind: the index
+                             * of their nt_pattern (weight, topic, text) */
+  size_t ntopic_res, topic_recap;
   nt_trie trie;
+  /* word lists of stopwords.tsv, folded and sorted: NT_WL_NOTNAME words
+   * that are not personal names, NT_WL_ORGWORD words that end the name of
+   * an organisation ("Board", "Society") */
+  struct nt_wordlist {
+    char **words;
+    size_t n, cap;
+  } wordlists[2];
   struct nt_relate_rules *relate; /* relations.tsv (relate.c) */
   size_t type_count[NT_ENTITY_TYPES];
 };
 
 int nt_lexicon_entity_has(const nt_entity *e, const char *key,
                           const char *value);
+
+enum { NT_WL_NOTNAME = 0, NT_WL_ORGWORD = 1 };
+int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
+                        size_t n);
 
 /* ---- match.c: the trie ---------------------------------------------- */
 
@@ -237,6 +252,14 @@ typedef struct nt_topic_result {
   size_t ev_first, ev_n; /* into scores.evidence */
 } nt_topic_result;
 
+/* score.c scratch: one topic cue found in the text (trie or pattern). */
+typedef struct nt_topic_hit {
+  size_t start, end; /* clean offsets */
+  uint32_t pattern;  /* index into lex->patterns */
+  uint32_t topic;
+  nt_zone zone;
+} nt_topic_hit;
+
 typedef struct nt_scores {
   nt_ent_result *ents;
   size_t nents, entcap;
@@ -246,6 +269,9 @@ typedef struct nt_scores {
   size_t nevidence, evcap;
   uint32_t *ent_index; /* entity -> index in ents + 1, 0 if none */
   size_t ent_index_cap;
+  nt_topic_hit *hits; /* scratch: cues and pattern matches of this record */
+  size_t nhits, hitcap;
+  void *md; /* pcre2_match_data_8 * for topic patterns (this thread's) */
 } nt_scores;
 
 /* relate.c: arms-transfer relations found in this record. */

@@ -130,7 +130,8 @@ static int parse_flags(loader *ld, const char *s, uint32_t *flags) {
   } names[] = {{"exact", NT_AF_EXACT},     {"nocase", NT_AF_NOCASE},
                {"demonym", NT_AF_DEMONYM}, {"shared", NT_AF_SHARED},
                {"context", NT_AF_CONTEXT}, {"person", NT_AF_PERSON},
-               {"noplural", NT_AF_NOPLURAL}, {"stem", NT_AF_STEM}};
+               {"noplural", NT_AF_NOPLURAL}, {"stem", NT_AF_STEM},
+               {"capsword", NT_AF_CAPSWORD}};
   *flags = 0;
   while (*s) {
     size_t n = strcspn(s, ", ");
@@ -329,6 +330,42 @@ static int line_unalias(loader *ld, char **f, size_t n) {
   return found ? 0 : fail(ld, NT_ERR_LEXICON, "no alias \"%s\" to switch off", f[2]);
 }
 
+/* notname and orgword lines: one word for a word list. */
+static int line_word(loader *ld, char **f, size_t n, int list) {
+  struct nt_wordlist *wl = &ld->lex->wordlists[list];
+  if (n < 2 || !*f[1] || strchr(f[1], ' '))
+    return fail(ld, NT_ERR_LEXICON, "%s line needs: KIND, one word", f[0]);
+  nt_buf folded = {0};
+  if (nt_util_fold(f[1], strlen(f[1]), &folded, NULL, NULL, 0) < 0 ||
+      nt_util_grow(&wl->words, &wl->cap, wl->n + 1, sizeof *wl->words) < 0) {
+    nt_buf_free(&folded);
+    return nomem(ld);
+  }
+  wl->words[wl->n++] = folded.data;
+  return 0;
+}
+
+int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
+                        size_t n) {
+  const struct nt_wordlist *wl = &lex->wordlists[list];
+  nt_buf f = {0};
+  if (n >= 64 || !wl->n || nt_util_fold(s, n, &f, NULL, NULL, 0) < 0)
+    return 0;
+  size_t lo = 0, hi = wl->n;
+  int found = 0;
+  while (lo < hi && !found) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(wl->words[mid], f.data);
+    found = c == 0;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  nt_buf_free(&f);
+  return found;
+}
+
 /* stop, prefix and suffix lines: KIND, phrase[, flags] */
 static int line_stop(loader *ld, char **f, size_t n) {
   nt_pattern_kind kind = strcmp(f[0], "prefix") == 0   ? NT_PK_PREFIX
@@ -464,6 +501,33 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   return r->replacement ? 0 : nomem(ld);
 }
 
+/* pattern<TAB>TOPIC<TAB>pcre2<TAB>weight: a cue written as a pcre2 pattern
+ * (inflected forms).  It is matched by score.c on the cleaned text,
+ * case-insensitively and as whole words; its nt_pattern (kind cue, kept out
+ * of the trie) carries topic, weight and text for the evidence. */
+static int line_pattern(loader *ld, char **f, size_t n) {
+  nt_lexicon *lex = ld->lex;
+  uint32_t t;
+  double w;
+  if (n < 4 || !*f[2])
+    return fail(ld, NT_ERR_LEXICON, "%s",
+                "pattern line needs: pattern, TOPIC, pcre2, weight");
+  if (topic_ref(ld, f[1], &t) < 0 || parse_weight(ld, f[3], &w) < 0)
+    return -1;
+  if (add_pattern(ld, NT_PK_CUE, t, f[2], NT_AF_NOCASE | NT_AF_DISABLED, w) < 0)
+    return -1;
+  size_t len = strlen(f[2]) + 32;
+  char *wrapped = malloc(len);
+  if (!wrapped)
+    return nomem(ld);
+  snprintf(wrapped, len, "(?<!\\w)(?:%s)(?!\\w)", f[2]);
+  int rc = add_regex(ld, &lex->topic_res, &lex->ntopic_res, &lex->topic_recap,
+                     (int)(lex->npatterns - 1), wrapped, "",
+                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
+  free(wrapped);
+  return rc;
+}
+
 static int line_zone(loader *ld, char **f, size_t n) {
   static const char *kinds[] = {"tail", "line", "teaser-end", "tagline"};
   if (n < 3)
@@ -504,6 +568,10 @@ static int load_line(loader *ld, enum file_kind kind, int file_type,
     if (strcmp(f[0], "stop") == 0 || strcmp(f[0], "prefix") == 0 ||
         strcmp(f[0], "suffix") == 0)
       return line_stop(ld, f, n);
+    if (strcmp(f[0], "notname") == 0)
+      return line_word(ld, f, n, NT_WL_NOTNAME);
+    if (strcmp(f[0], "orgword") == 0)
+      return line_word(ld, f, n, NT_WL_ORGWORD);
     break;
   case FK_TOPICS:
     if (strcmp(f[0], "topic") == 0)
@@ -512,6 +580,8 @@ static int load_line(loader *ld, enum file_kind kind, int file_type,
       return line_cue(ld, f, n);
     if (strcmp(f[0], "entity") == 0)
       return line_topic_entity(ld, f, n);
+    if (strcmp(f[0], "pattern") == 0)
+      return line_pattern(ld, f, n);
     break;
   case FK_ZONES:
     return line_zone(ld, f, n);
@@ -654,7 +724,11 @@ static int load_dir(loader *ld, const char *dir) {
   return rc;
 }
 
-/* Patterns with the same key are chained so the automaton stores one. */
+static int cmp_cstr(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Patterns with the same key are chained so the trie stores one. */
 static void link_same_keys(nt_lexicon *lex) {
   idmap seen = {0};
   for (size_t i = 0; i < lex->npatterns; i++) {
@@ -699,6 +773,10 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
   idmap_free(&ld.topics);
   if (rc == 0) {
     link_same_keys(ld.lex);
+    for (int w = 0; w < 2; w++)
+      if (ld.lex->wordlists[w].n > 1)
+        qsort(ld.lex->wordlists[w].words, ld.lex->wordlists[w].n, sizeof(char *),
+              cmp_cstr);
     rc = nt_match_build(ld.lex, err);
   }
   if (rc != 0) {
@@ -750,8 +828,14 @@ void nt_lexicon_free(nt_lexicon *lex) {
   free(lex->rules);
   free_regex_rules(lex->zone_rules, lex->nzone_rules);
   free_regex_rules(lex->clean_rules, lex->nclean_rules);
+  free_regex_rules(lex->topic_res, lex->ntopic_res);
   nt_match_free_trie(&lex->trie);
   nt_relate_free_rules(lex);
+  for (int w = 0; w < 2; w++) {
+    for (size_t i = 0; i < lex->wordlists[w].n; i++)
+      free(lex->wordlists[w].words[i]);
+    free(lex->wordlists[w].words);
+  }
   free(lex);
 }
 

@@ -349,15 +349,103 @@ static int sentence_start(const char *s, size_t pos) {
   return q == 0 || strchr(".!?:\n", s[q - 1]) != NULL;
 }
 
-/* Is the word next to [cs, ce) a capitalised word that is not a mention? */
-static int next_to_name(const nt_matches *m, const nt_text *t, size_t idx) {
+/* Is the line around pos written in capitals or title case (a headline),
+ * where capitalisation says nothing about names? */
+static int headline_style(const char *s, size_t n, size_t pos) {
+  size_t a = pos, b = pos;
+  while (a > 0 && s[a - 1] != '\n')
+    a--;
+  while (b < n && s[b] != '\n')
+    b++;
+  size_t words = 0, capital = 0, upper = 0, letters = 0;
+  for (size_t i = a; i < b;) {
+    int32_t cp;
+    size_t k = nt_util_utf8_decode((const unsigned char *)s + i, b - i, &cp);
+    int start = i == a || s[i - 1] == ' ' || s[i - 1] == '"' || s[i - 1] == '(';
+    if (nt_util_is_upper_cp(cp) || nt_util_is_lower_cp(cp)) {
+      letters++;
+      upper += nt_util_is_upper_cp(cp);
+      if (start) {
+        words++;
+        capital += nt_util_is_upper_cp(cp);
+      }
+    }
+    i += k;
+  }
+  return (letters >= 4 && upper * 10 >= letters * 8) ||
+         (words >= 3 && capital * 4 >= words * 3);
+}
+
+static int is_notname(const nt_lexicon *lex, const char *s, size_t a, size_t b) {
+  return nt_lexicon_has_word(lex, NT_WL_NOTNAME, s + a, b - a);
+}
+
+/* The capitalised word starting at pos (a letter in upper case, then word
+ * characters): its end, or 0 if there is none. */
+static size_t capital_word(const char *s, size_t n, size_t pos) {
+  if (pos >= n || !nt_util_is_upper_cp(nt_util_cp_at(s, n, pos)))
+    return 0;
+  size_t e = pos;
+  while (e < n && (nt_util_is_word_cp(nt_util_cp_at(s, n, e)) || s[e] == '-'))
+    e += nt_util_utf8_decode((const unsigned char *)s + e, n - e, &(int32_t){0});
+  return e;
+}
+
+/* A country followed by a Roman numeral that is not followed by a word is a
+ * numbered crew, team or vessel ("Canada I ( Pierre Lueders )", "Italy II
+ * 1:47.32"), unlike "in Italy I think". */
+static int numbered_name(const nt_text *t, size_t ce) {
+  const char *s = t->clean.data;
+  size_t n = t->clean.len, e = ce + 1;
+  if (e >= n || s[ce] != ' ')
+    return 0;
+  while (e < n && (s[e] == 'I' || s[e] == 'V'))
+    e++;
+  if (e == ce + 1 || e - ce > 4 || (e < n && nt_util_is_word_cp(nt_util_cp_at(s, n, e))))
+    return 0;
+  size_t q = e;
+  while (q < n && s[q] == ' ')
+    q++;
+  return q >= n || !nt_util_is_word_cp(nt_util_cp_at(s, n, q)) ||
+         (s[q] >= '0' && s[q] <= '9');
+}
+
+/* A demonym or country name followed by capitalised words that end in an
+ * organisation word is part of that organisation's name ("Canadian Wheat
+ * Board", "Russian Weather Service"), unlike "Russian Igor Kolyvanov". */
+static int starts_org_name(const nt_lexicon *lex, const nt_text *t,
+                           size_t ce) {
+  const char *s = t->clean.data;
+  size_t n = t->clean.len, pos = ce;
+  if (headline_style(s, n, ce))
+    return 0;
+  for (int words = 0; words < 4 && pos + 1 < n && s[pos] == ' '; words++) {
+    size_t e = capital_word(s, n, pos + 1);
+    if (!e)
+      return 0;
+    if (nt_lexicon_has_word(lex, NT_WL_ORGWORD, s + pos + 1, e - pos - 1))
+      return 1;
+    pos = e;
+  }
+  return 0;
+}
+
+/* Is the mention next to a capitalised word that is neither a mention nor
+ * a word that cannot be a name ("Chad Smith", "Michael Jordan")? */
+static int next_to_name(const nt_matches *m, const nt_lexicon *lex,
+                        const nt_text *t, size_t idx) {
   const char *s = t->clean.data;
   size_t n = t->clean.len, cs = m->ents[idx].start, ce = m->ents[idx].end;
+  if (headline_style(s, n, cs))
+    return 0;
   if (ce + 1 < n && s[ce] == ' ' && nt_util_is_upper_cp(nt_util_cp_at(s, n, ce + 1))) {
+    size_t e = ce + 1;
+    while (e < n && nt_util_is_word_cp(nt_util_cp_at(s, n, e)))
+      e += nt_util_utf8_decode((const unsigned char *)s + e, n - e, &(int32_t){0});
     int covered = 0;
     for (size_t k = idx + 1; k < m->nents && m->ents[k].start <= ce + 1; k++)
       covered |= m->ents[k].start == ce + 1;
-    if (!covered)
+    if (!covered && !is_notname(lex, s, ce + 1, e))
       return 1;
   }
   if (cs >= 2 && s[cs - 1] == ' ') {
@@ -366,7 +454,7 @@ static int next_to_name(const nt_matches *m, const nt_text *t, size_t idx) {
       w--;
     int32_t cp = nt_util_cp_at(s, n, w);
     int word_end_ok = nt_util_is_word_cp(nt_util_cp_before(s, cs - 1));
-    if (!sentence_start(s, w) && word_end_ok && nt_util_is_upper_cp(cp)) {
+    if (word_end_ok && nt_util_is_upper_cp(cp) && !is_notname(lex, s, w, cs - 1)) {
       int covered = 0;
       for (size_t k = 0; k < idx; k++)
         covered |= m->ents[k].end == cs - 1;
@@ -453,8 +541,17 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
     uint32_t fl = lex->patterns[x->pattern].flags;
     if (x->dropped)
       continue;
-    if ((fl & NT_AF_PERSON) && next_to_name(m, t, i))
+    if ((fl & NT_AF_PERSON) && next_to_name(m, lex, t, i))
       x->dropped = 2;
+    else if (lex->entities[x->target].type == NT_COUNTRY &&
+             (starts_org_name(lex, t, x->end) || numbered_name(t, x->end)))
+      x->dropped = 1;
+    /* an acronym that is also a word ("IS", "WHO") in a line of capitals
+     * needs its entity named another way too */
+    else if ((fl & NT_AF_CAPSWORD) &&
+             headline_style(t->clean.data, t->clean.len, x->start) &&
+             !has_plain_mention(m, lex, x->target, NT_AF_CAPSWORD))
+      x->dropped = 1;
   }
   /* Once a word was a person's name ("Bill Jordan"), it stays one at the
    * start of a later sentence ("Jordan said"). */

@@ -28,7 +28,7 @@ CATEGORIES = [
     "loitering-munition", "ship", "submarine", "small-arms", "anti-tank",
     "munition", "other",
 ]
-FLAGS = {"exact", "nocase", "demonym", "shared", "context", "person", "noplural"}
+FLAGS = {"exact", "nocase", "demonym", "shared", "context", "person", "noplural", "capsword"}
 HEADER = ("# hand-curated for newstag; designations follow SIPRI's naming "
           "where SIPRI lists the system; source=hand")
 

@@ -33,7 +33,7 @@ OWID_FILE = os.path.join("countries", "owid-regions.codes.csv")
 CURATED = os.path.join(ROOT, "tools", "countries-curated.tsv")
 OUT = os.path.join(ROOT, "lexicons", "countries.tsv")
 
-ALLOWED_FLAGS = ("exact", "nocase", "demonym", "shared", "context", "person", "noplural")
+ALLOWED_FLAGS = ("exact", "nocase", "demonym", "shared", "context", "person", "noplural", "capsword")
 KNOWN_KEYS = ("iso2", "qid", "status", "country", "category", "lists", "source", "type")
 ATTR_ORDER = ("iso2", "qid", "status", "source")
 STATUSES = ("state", "territory", "historical")

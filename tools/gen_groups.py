@@ -83,7 +83,7 @@ STATE_RE = re.compile(
     r"REVOLUTIONARY GUARD|\bIRGC\b|\bBASIJ\b|MINISTRY|ARMED FORCES|INTELLIGENCE AND SECURITY|"
     r"\bCOMMITTEE FOR\b|RECONSTRUCTION", re.I)
 
-FLAGS = {"exact", "nocase", "demonym", "shared", "context", "person", "noplural"}
+FLAGS = {"exact", "nocase", "demonym", "shared", "context", "person", "noplural", "capsword"}
 CATEGORIES = {"terrorist", "militant", "insurgent", "militia", "pmc", "party", "movement"}
 LISTS = {"un", "ofac-fto", "ofac-sdgt"}
 SOURCES = {"world-countries", "un-sc", "ofac", "hand"}
