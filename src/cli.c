@@ -5,7 +5,7 @@
  * The only file that prints or exits.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "input.h"
+#include "batch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +53,8 @@ static const char USAGE[] =
     "                         topics, boilerplate, zones, stats, meta)\n"
     "      --tsv              one tab-separated row per mention instead of JSON\n"
     "      --stats            print a summary line on stderr at the end\n"
+    "  -j, --jobs N           annotate on N threads (default: the number of\n"
+    "                         cores); output stays in input order\n"
     "  -q, --quiet            no diagnostics on stderr\n"
     "  -h, --help             show this help and exit\n"
     "  -V, --version          show the version and exit\n"
@@ -72,6 +74,7 @@ typedef struct cli {
   int quiet;
   const char *html;
   int stats;
+  int jobs;
   const char **paths;
   size_t npaths;
 } cli;
@@ -211,6 +214,12 @@ static int parse_args(cli *c, int argc, char **argv) {
     } else if (TAKES("-f", "--format")) {
       if (!val || nt_input_parse_format(val, &c->fmt) < 0)
         return usage_error("--format takes auto, text or jsonl, not '%s'", val ? val : "");
+    } else if (TAKES("-j", "--jobs")) {
+      char *end;
+      long v = val ? strtol(val, &end, 10) : 0;
+      if (!val || *end || v < 1 || v > 256)
+        return usage_error("-j takes a number of threads from 1 to 256, not '%s'", val ? val : "");
+      c->jobs = (int)v;
     } else if (strcmp(a, "--tsv") == 0) {
       c->opts.tsv = 1;
     } else if (strcmp(a, "--stats") == 0) {
@@ -342,77 +351,128 @@ static void progress_show(progress *p, size_t bytes, int final) {
           mb, rate, eta, final ? "\n" : "");
 }
 
-static int run_annotate(cli *c, nt_lexicon *lex) {
-  FILE *html_fp = NULL;
-  nt_review *rv = NULL;
-  if (c->html && !(rv = open_review(c, &html_fp)))
-    return EXIT_OUTPUT;
-  nt_input *in = nt_input_new(c->paths, c->npaths, c->fmt, c->max_record);
-  nt_annotator *a = nt_annotator_new(lex, &c->opts);
-  if (!in || !a) {
-    msg(c, "error: out of memory");
-    nt_input_free(in);
-    nt_annotator_free(a);
-    if (rv)
-      close_review(c, rv, html_fp);
-    return EXIT_INPUT;
-  }
-  int rc = EXIT_OK;
+/* ---- annotating ---------------------------------------------------------- */
+
+typedef struct run_state {
+  cli *c;
+  nt_review *rv;
+  progress pg;
+  nt_input *in;
+  int rc;
+} run_state;
+
+/* Report, write and review one finished record (in input order). */
+static int emit_record(const nt_batch_output *o, void *data) {
+  run_state *st = data;
+  cli *c = st->c;
   char errbuf[2048];
-  nt_input_item it;
-  progress pg = {0};
-  pg.on = !c->quiet && isatty(STDERR_FILENO);
-  pg.start = pg.last = now();
-  for (size_t i = 0; pg.on && i < c->npaths; i++)
-    pg.total += tree_size(c->paths[i], 0);
-  while (rc != EXIT_OUTPUT && nt_input_next(in, &it)) {
-    const char *line;
-    size_t len;
-    const nt_result *r = NULL;
-    const char *error = it.error;
-    nt_status st = error ? NT_OK : nt_annotate(a, &it.rec, &r);
-    if (!error && st != NT_OK)
-      error = nt_strerror(st);
-    if (error) {
-      if (it.rec.line > 0)
-        msg(c, "error (at %s:%ld): %s", it.rec.source, it.rec.line, error);
-      else
-        msg(c, "error (at %s): %s", it.rec.source, error);
-      len = nt_error_json(errbuf, sizeof errbuf, it.rec.source, it.rec.line,
-                          it.rec.id, error);
+  const char *line = o->line;
+  size_t len = o->len;
+  if (o->error) {
+    if (o->line_no > 0)
+      msg(c, "error (at %s:%ld): %s", o->source, o->line_no, o->error);
+    else
+      msg(c, "error (at %s): %s", o->source, o->error);
+    if (!len) {
+      len = nt_error_json(errbuf, sizeof errbuf, o->source, o->line_no, NULL,
+                          o->error);
       line = errbuf;
       if (len >= sizeof errbuf)
         len = sizeof errbuf - 1;
-      if (it.io_error)
-        rc = EXIT_INPUT;
-      pg.errors++;
-    } else {
-      line = nt_result_json(r, &len);
-      pg.entities += nt_result_entity_count(r);
     }
-    pg.records++;
-    if (pg.on)
-      fputs("\r\033[K", stderr); /* clear the progress line first */
-    if ((len || !c->opts.tsv || error) && write_line(line, len) < 0)
-      rc = output_failed();
-    progress_show(&pg, nt_input_bytes(in), 0);
-    if (rv)
-      nt_review_add(rv, line, len, error ? NULL : it.rec.text, it.rec.len);
+    if (o->io_error)
+      st->rc = EXIT_INPUT;
+    st->pg.errors++;
   }
-  if (rc != EXIT_OUTPUT && fflush(stdout) != 0)
-    rc = output_failed();
-  progress_show(&pg, nt_input_bytes(in), 1);
-  if (c->stats) {
-    double t = now() - pg.start;
-    fprintf(stderr, "newstag: %zu records, %zu errors, %zu entities, %.2f s, %.1f MB/s\n",
-            pg.records, pg.errors, pg.entities, t,
-            (double)nt_input_bytes(in) / 1e6 / (t + 1e-9));
+  st->pg.records++;
+  st->pg.entities += o->entities;
+  if (st->pg.on)
+    fputs("\r\033[K", stderr); /* clear the progress line first */
+  if ((len || !c->opts.tsv || o->error) && write_line(line, len) < 0) {
+    st->rc = output_failed();
+    return -1;
   }
-  if (rv && close_review(c, rv, html_fp) != EXIT_OK)
-    rc = EXIT_OUTPUT;
+  if (st->rv)
+    nt_review_add(st->rv, line, len, o->error ? NULL : o->text, o->text_len);
+  progress_show(&st->pg, nt_input_bytes(st->in), 0);
+  return 0;
+}
+
+/* -j 1: annotate in this thread. */
+static int run_sequential(run_state *st, nt_lexicon *lex) {
+  nt_annotator *a = nt_annotator_new(lex, &st->c->opts);
+  if (!a)
+    return -2;
+  nt_input_item it;
+  int rc = 0;
+  while (rc == 0 && nt_input_next(st->in, &it)) {
+    nt_batch_output o = {"", 0, it.error, it.io_error, it.rec.source, it.rec.line,
+                         it.rec.text, it.rec.len, 0};
+    const nt_result *r = NULL;
+    char errbuf[2048];
+    if (!it.error) {
+      nt_status s = nt_annotate(a, &it.rec, &r);
+      if (s != NT_OK)
+        o.error = nt_strerror(s);
+      else
+        o.line = nt_result_json(r, &o.len);
+    } else {
+      o.len = nt_error_json(errbuf, sizeof errbuf, it.rec.source, it.rec.line,
+                            it.rec.id, it.error);
+      o.line = errbuf;
+      if (o.len >= sizeof errbuf)
+        o.len = sizeof errbuf - 1;
+    }
+    if (r)
+      o.entities = nt_result_entity_count(r);
+    rc = emit_record(&o, st);
+  }
   nt_annotator_free(a);
-  nt_input_free(in);
   return rc;
+}
+
+static int run_annotate(cli *c, nt_lexicon *lex) {
+  FILE *html_fp = NULL;
+  run_state st;
+  memset(&st, 0, sizeof st);
+  st.c = c;
+  if (c->html && !(st.rv = open_review(c, &html_fp)))
+    return EXIT_OUTPUT;
+  st.in = nt_input_new(c->paths, c->npaths, c->fmt, c->max_record);
+  if (!st.in) {
+    msg(c, "error: out of memory");
+    if (st.rv)
+      close_review(c, st.rv, html_fp);
+    return EXIT_INPUT;
+  }
+  st.pg.on = !c->quiet && isatty(STDERR_FILENO);
+  st.pg.start = st.pg.last = now();
+  for (size_t i = 0; st.pg.on && i < c->npaths; i++)
+    st.pg.total += tree_size(c->paths[i], 0);
+  int rc;
+  if (c->jobs > 1) {
+    nt_batch_options bo = {c->jobs, st.rv != NULL, emit_record, &st};
+    rc = nt_batch_run(st.in, lex, &c->opts, &bo);
+  } else {
+    rc = run_sequential(&st, lex);
+  }
+  if (rc == -2) {
+    msg(c, "error: out of memory");
+    st.rc = EXIT_INPUT;
+  }
+  if (st.rc != EXIT_OUTPUT && fflush(stdout) != 0)
+    st.rc = output_failed();
+  progress_show(&st.pg, nt_input_bytes(st.in), 1);
+  if (c->stats) {
+    double t = now() - st.pg.start;
+    fprintf(stderr, "newstag: %zu records, %zu errors, %zu entities, %.2f s, %.1f MB/s\n",
+            st.pg.records, st.pg.errors, st.pg.entities, t,
+            (double)nt_input_bytes(st.in) / 1e6 / (t + 1e-9));
+  }
+  if (st.rv && close_review(c, st.rv, html_fp) != EXIT_OK)
+    st.rc = EXIT_OUTPUT;
+  nt_input_free(st.in);
+  return st.rc;
 }
 
 static void print_problem(const char *file, long line, const char *message,
@@ -467,6 +527,8 @@ int main(int argc, char **argv) {
   cli c;
   memset(&c, 0, sizeof c);
   nt_options_init(&c.opts);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  c.jobs = cores > 1 ? (int)(cores < 256 ? cores : 256) : 1;
   int sub = argc >= 2 && strcmp(argv[1], "lexicon") == 0;
   const char *verb = sub && argc >= 3 ? argv[2] : NULL;
   if (sub && !verb)

@@ -39,7 +39,8 @@ struct nt_input {
   size_t bytes;
   /* the current item's storage */
   nt_buf rec;
-  char *id, *title, *url, *date;
+  nt_jsonl parsed;
+  int raw;
   char msg[1024];
 };
 
@@ -122,14 +123,14 @@ void nt_input_free(nt_input *in) {
   free(in->paths);
   free(in->buf);
   nt_buf_free(&in->rec);
-  free(in->id);
-  free(in->title);
-  free(in->url);
-  free(in->date);
+  nt_jsonl_free(&in->parsed);
+  nt_buf_free(&in->parsed.text);
   free(in);
 }
 
 size_t nt_input_bytes(const nt_input *in) { return in->bytes; }
+
+void nt_input_set_raw(nt_input *in, int raw) { in->raw = raw; }
 
 static int cmp_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -273,14 +274,6 @@ static int open_next(nt_input *in, nt_input_item *it) {
   return 0;
 }
 
-static void clear_meta(nt_input *in) {
-  free(in->id);
-  free(in->title);
-  free(in->url);
-  free(in->date);
-  in->id = in->title = in->url = in->date = NULL;
-}
-
 /* The whole source as one record (bounded by max_record). */
 static int read_text(nt_input *in, nt_input_item *it) {
   in->rec.len = 0;
@@ -357,48 +350,55 @@ static char *json_string_or_number(const cJSON *item) {
   return NULL;
 }
 
-/* Parse the line in in->rec as one JSON object with "text". */
-static int parse_jsonl(nt_input *in, nt_input_item *it) {
-  const char *p = in->rec.data;
-  size_t n = in->rec.len;
-  if (in->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+void nt_jsonl_free(nt_jsonl *r) {
+  free(r->id);
+  free(r->title);
+  free(r->url);
+  free(r->date);
+  r->id = r->title = r->url = r->date = NULL;
+}
+
+const char *nt_input_parse_line(nt_jsonl *r, const char *p, size_t n,
+                                long lineno) {
+  nt_jsonl_free(r);
+  r->text.len = 0;
+  if (lineno == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
     p += 3, n -= 3;
   cJSON *root = cJSON_ParseWithLength(p, n);
-  clear_meta(in);
   if (!root || !cJSON_IsObject(root)) {
     cJSON_Delete(root);
-    item_error(in, it, in->line, 0, "%s", root ? "record is not a JSON object"
-                                               : "invalid JSON");
-    return 1;
+    return root ? "record is not a JSON object" : "invalid JSON";
   }
-  in->id = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "id"));
+  r->id = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "id"));
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
   if (!text || !cJSON_IsString(text)) {
-    item_error(in, it, in->line, 0, "%s", text ? "\"text\" is not a string"
-                                               : "record has no \"text\"");
-    it->rec.id = in->id;
     cJSON_Delete(root);
-    return 1;
+    return text ? "\"text\" is not a string" : "record has no \"text\"";
   }
-  in->title = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "title"));
-  in->url = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "url"));
-  in->date = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "date"));
-  /* keep the text; the line buffer is reused for it */
-  size_t tl = strlen(text->valuestring);
-  in->rec.len = 0;
-  int rc = nt_buf_append(&in->rec, text->valuestring, tl);
+  r->title = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "title"));
+  r->url = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "url"));
+  r->date = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "date"));
+  int rc = nt_buf_append(&r->text, text->valuestring, strlen(text->valuestring));
   cJSON_Delete(root);
-  if (rc < 0) {
-    item_error(in, it, in->line, 0, "%s", "out of memory");
+  return rc < 0 ? "out of memory" : NULL;
+}
+
+/* Parse the line in in->rec into the current item. */
+static int parse_jsonl(nt_input *in, nt_input_item *it) {
+  const char *error = nt_input_parse_line(&in->parsed, in->rec.data, in->rec.len,
+                                          in->line);
+  if (error) {
+    item_error(in, it, in->line, 0, "%s", error);
+    it->rec.id = in->parsed.id;
     return 1;
   }
   memset(it, 0, sizeof *it);
-  it->rec.text = in->rec.data;
-  it->rec.len = in->rec.len;
-  it->rec.id = in->id;
-  it->rec.title = in->title;
-  it->rec.url = in->url;
-  it->rec.date = in->date;
+  it->rec.text = in->parsed.text.data ? in->parsed.text.data : "";
+  it->rec.len = in->parsed.text.len;
+  it->rec.id = in->parsed.id;
+  it->rec.title = in->parsed.title;
+  it->rec.url = in->parsed.url;
+  it->rec.date = in->parsed.date;
   it->rec.source = in->source;
   it->rec.line = in->line;
   return 1;
@@ -421,6 +421,15 @@ static int next_jsonl(nt_input *in, nt_input_item *it) {
       i++;
     if (i == in->rec.len)
       continue; /* blank lines are not records */
+    if (in->raw) { /* the caller parses, e.g. on another thread */
+      memset(it, 0, sizeof *it);
+      it->raw = 1;
+      it->rec.text = in->rec.data;
+      it->rec.len = in->rec.len;
+      it->rec.source = in->source;
+      it->rec.line = in->line;
+      return 1;
+    }
     return parse_jsonl(in, it);
   }
 }

@@ -27,7 +27,25 @@ typedef struct nt_input_item {
   nt_record rec;
   const char *error;
   int io_error; /* the error is a file that could not be read */
+  int raw;      /* rec.text is an unparsed JSON Lines line (see set_raw) */
 } nt_input_item;
+
+/* One parsed JSON Lines record: its text and metadata (owned). */
+typedef struct nt_jsonl {
+  nt_buf text;
+  char *id, *title, *url, *date;
+} nt_jsonl;
+
+/* Parse one line (lineno counts from 1; line 1 may start with a BOM).
+ * Returns NULL and fills r, or an error message (r->id may still be set).
+ * Thread-safe. */
+const char *nt_input_parse_line(nt_jsonl *r, const char *line, size_t len,
+                                long lineno);
+void nt_jsonl_free(nt_jsonl *r); /* frees the metadata, keeps text's buffer */
+
+/* With raw set, JSON Lines lines are returned unparsed (item.raw), so that
+ * worker threads can parse them with nt_input_parse_line. */
+void nt_input_set_raw(nt_input *in, int raw);
 
 /* New input over paths (a file, a directory walked recursively in sorted
  * order, or "-" for stdin; npaths 0 means stdin).  Free with

@@ -104,6 +104,17 @@ check "lexicon check names file:line" grep -q "watch.tsv:3: alias \"China\" of g
 run lexicon frobnicate
 check "unknown lexicon command exits 2" test "$rc" -eq 2
 
+# -j: threads give the same output, in input order, errors included
+for i in $(seq 1 40); do cat "$tmp/in.jsonl"; done >"$tmp/forty.jsonl"
+"$exe" -q -j 1 "$tmp/forty.jsonl" "$tmp/dir" "$src/corpora" >"$tmp/j1" 2>/dev/null
+"$exe" -q -j 3 "$tmp/forty.jsonl" "$tmp/dir" "$src/corpora" >"$tmp/j3" 2>/dev/null
+check "-j 3 output identical to -j 1" cmp -s "$tmp/j1" "$tmp/j3"
+check "-j keeps one line per record" test "$(wc -l <"$tmp/j3")" -eq $((40 * 4 + 4 + 1))
+run -j 0 x
+check "-j 0 is a usage error" test "$rc" -eq 2
+"$exe" -j 2 --html "$tmp/r.html" "$tmp/in.jsonl" >/dev/null 2>&1
+check "-j 2 review page" grep -q '"id":"d"' "$tmp/r.html"
+
 # output failures: a full disk is an error, a closed pipe is quiet
 "$exe" "$src/corpora/s400-delivery.txt" >/dev/full 2>"$tmp/err"
 rc=$?

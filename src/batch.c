@@ -1,0 +1,292 @@
+/*
+ * batch.c - the command's parallel runner (-j N): N worker threads, each
+ * with its own annotator over the one shared, immutable lexicon, annotate
+ * batches of records while the main thread reads the next batch and writes
+ * the previous one, in input order.
+ *
+ * Memory is bounded: two batches are in flight, each of at most
+ * BATCH_RECORDS records and BATCH_BYTES bytes of input (a single larger
+ * record, up to --max-record, makes a batch of its own).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "batch.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_RECORDS 512
+#define BATCH_BYTES ((size_t)4 << 20)
+
+typedef struct slot {
+  nt_buf text;        /* the raw line (JSON Lines) or the record's text */
+  int raw, io_error;
+  long line;
+  const char *source; /* lives as long as the input */
+  char *id, *title, *url, *date; /* for non-raw records */
+  char *error;        /* set by the reader or by a worker */
+  nt_buf out;         /* the output line, without newline */
+  nt_buf review_text; /* the article text, for the review page */
+  size_t entities;
+} slot;
+
+typedef struct batch {
+  slot *slots;
+  size_t n, cap, bytes;
+} batch;
+
+typedef struct worker {
+  pthread_t thread;
+  nt_annotator *a;
+  nt_jsonl parsed;
+  struct pool *pool;
+} worker;
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  pthread_cond_t work, done;
+  batch *current;   /* the batch being annotated */
+  size_t next;      /* next slot to take */
+  size_t finished;  /* slots done */
+  unsigned generation;
+  int stop;
+  const nt_batch_options *opts;
+} pool;
+
+static char *dup_or_null(const char *s) {
+  if (!s)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+static void slot_clear(slot *s) {
+  free(s->id);
+  free(s->title);
+  free(s->url);
+  free(s->date);
+  free(s->error);
+  s->id = s->title = s->url = s->date = s->error = NULL;
+  s->text.len = s->out.len = s->review_text.len = 0;
+  s->entities = 0;
+}
+
+static void batch_free(batch *b) {
+  for (size_t i = 0; i < b->cap; i++) {
+    slot_clear(&b->slots[i]);
+    nt_buf_free(&b->slots[i].text);
+    nt_buf_free(&b->slots[i].out);
+    nt_buf_free(&b->slots[i].review_text);
+  }
+  free(b->slots);
+}
+
+/* Copy one input item into the next slot; -1 when out of memory. */
+static int batch_add(batch *b, const nt_input_item *it) {
+  if (b->n == b->cap) {
+    size_t cap = b->cap;
+    if (nt_util_grow(&b->slots, &cap, b->n + 1, sizeof *b->slots) < 0)
+      return -1;
+    memset(b->slots + b->cap, 0, (cap - b->cap) * sizeof *b->slots);
+    b->cap = cap;
+  }
+  slot *s = &b->slots[b->n++];
+  slot_clear(s);
+  s->raw = it->raw;
+  s->io_error = it->io_error;
+  s->line = it->rec.line;
+  s->source = it->rec.source;
+  if (it->error) {
+    s->error = dup_or_null(it->error);
+    s->id = dup_or_null(it->rec.id);
+    return s->error ? 0 : -1;
+  }
+  if (nt_buf_append(&s->text, it->rec.text ? it->rec.text : "", it->rec.len) < 0)
+    return -1;
+  s->id = dup_or_null(it->rec.id);
+  s->title = dup_or_null(it->rec.title);
+  s->url = dup_or_null(it->rec.url);
+  s->date = dup_or_null(it->rec.date);
+  b->bytes += it->rec.len;
+  return 0;
+}
+
+/* Annotate one slot on a worker: parse (if raw), annotate, keep the line. */
+static void work_slot(worker *w, slot *s) {
+  const nt_batch_options *o = w->pool->opts;
+  if (s->error) {
+    size_t need = nt_error_json(NULL, 0, s->source, s->line, s->id, s->error);
+    if (nt_buf_reserve(&s->out, need + 1) == 0) {
+      nt_error_json(s->out.data, need + 1, s->source, s->line, s->id, s->error);
+      s->out.len = need;
+    }
+    return;
+  }
+  nt_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.source = s->source;
+  rec.line = s->line;
+  if (s->raw) {
+    const char *err = nt_input_parse_line(&w->parsed, s->text.data, s->text.len, s->line);
+    if (err) {
+      s->error = dup_or_null(err);
+      s->id = dup_or_null(w->parsed.id);
+      work_slot(w, s);
+      return;
+    }
+    rec.text = w->parsed.text.data ? w->parsed.text.data : "";
+    rec.len = w->parsed.text.len;
+    rec.id = w->parsed.id;
+    rec.title = w->parsed.title;
+    rec.url = w->parsed.url;
+    rec.date = w->parsed.date;
+  } else {
+    rec.text = s->text.data ? s->text.data : "";
+    rec.len = s->text.len;
+    rec.id = s->id;
+    rec.title = s->title;
+    rec.url = s->url;
+    rec.date = s->date;
+  }
+  const nt_result *r;
+  nt_status st = nt_annotate(w->a, &rec, &r);
+  if (st != NT_OK) {
+    s->error = dup_or_null(nt_strerror(st));
+    work_slot(w, s);
+    return;
+  }
+  size_t len;
+  const char *js = nt_result_json(r, &len);
+  s->entities = nt_result_entity_count(r);
+  if (nt_buf_append(&s->out, js, len) < 0)
+    s->error = dup_or_null("out of memory");
+  if (o->review && nt_buf_append(&s->review_text, rec.text, rec.len) < 0)
+    s->error = dup_or_null("out of memory");
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  pool *p = w->pool;
+  unsigned seen = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->stop && p->generation == seen)
+      pthread_cond_wait(&p->work, &p->mu);
+    if (p->stop)
+      break;
+    seen = p->generation;
+    batch *b = p->current;
+    while (p->next < b->n) {
+      slot *s = &b->slots[p->next++];
+      pthread_mutex_unlock(&p->mu);
+      work_slot(w, s);
+      pthread_mutex_lock(&p->mu);
+      if (++p->finished == b->n)
+        pthread_cond_signal(&p->done);
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void pool_start(pool *p, batch *b) {
+  pthread_mutex_lock(&p->mu);
+  p->current = b;
+  p->next = p->finished = 0;
+  p->generation++;
+  pthread_cond_broadcast(&p->work);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_wait(pool *p) {
+  pthread_mutex_lock(&p->mu);
+  while (p->finished < p->current->n)
+    pthread_cond_wait(&p->done, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Read up to one batch; returns the number of items read. */
+static size_t fill(batch *b, nt_input *in, int *oom) {
+  b->n = b->bytes = 0;
+  nt_input_item it;
+  while (b->n < BATCH_RECORDS && b->bytes < BATCH_BYTES && nt_input_next(in, &it))
+    if (batch_add(b, &it) < 0) {
+      *oom = 1;
+      break;
+    }
+  return b->n;
+}
+
+/* Write a finished batch in order through the callback. */
+static int drain(const batch *b, const nt_batch_options *o) {
+  for (size_t i = 0; i < b->n; i++) {
+    const slot *s = &b->slots[i];
+    nt_batch_output out = {s->out.data ? s->out.data : "", s->out.len, s->error,
+                           s->io_error, s->source, s->line,
+                           s->review_text.data, s->review_text.len, s->entities};
+    if (o->emit(&out, o->data) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
+                 const nt_batch_options *o) {
+  pool p;
+  memset(&p, 0, sizeof p);
+  pthread_mutex_init(&p.mu, NULL);
+  pthread_cond_init(&p.work, NULL);
+  pthread_cond_init(&p.done, NULL);
+  p.opts = o;
+  worker *ws = calloc((size_t)o->jobs, sizeof *ws);
+  int rc = ws ? 0 : -2;
+  int started = 0;
+  for (int i = 0; rc == 0 && i < o->jobs; i++) {
+    ws[i].pool = &p;
+    ws[i].a = nt_annotator_new(lex, opts);
+    if (!ws[i].a || pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+      nt_annotator_free(ws[i].a);
+      rc = -2;
+      break;
+    }
+    started++;
+  }
+  nt_input_set_raw(in, 1);
+  batch b[2];
+  memset(b, 0, sizeof b);
+  int cur = 0, oom = 0;
+  if (rc == 0 && fill(&b[cur], in, &oom) > 0) {
+    for (;;) {
+      pool_start(&p, &b[cur]);
+      size_t more = oom ? 0 : fill(&b[!cur], in, &oom); /* read while they work */
+      pool_wait(&p);
+      if (drain(&b[cur], o) < 0) {
+        rc = -1;
+        break;
+      }
+      if (!more)
+        break;
+      cur = !cur;
+    }
+  }
+  pthread_mutex_lock(&p.mu);
+  p.stop = 1;
+  pthread_cond_broadcast(&p.work);
+  pthread_mutex_unlock(&p.mu);
+  for (int i = 0; i < started; i++) {
+    pthread_join(ws[i].thread, NULL);
+    nt_annotator_free(ws[i].a);
+    nt_jsonl_free(&ws[i].parsed);
+    nt_buf_free(&ws[i].parsed.text);
+  }
+  free(ws);
+  batch_free(&b[0]);
+  batch_free(&b[1]);
+  pthread_cond_destroy(&p.work);
+  pthread_cond_destroy(&p.done);
+  pthread_mutex_destroy(&p.mu);
+  return rc == 0 && oom ? -2 : rc;
+}
