@@ -129,11 +129,20 @@ typedef struct nt_options {
 void nt_options_init(nt_options *opts);
 
 /* One input record.  text need not be NUL-terminated and may hold invalid
- * UTF-8.  The metadata strings are NUL-terminated or NULL; source and line
+ * UTF-8; format says how to read it (zero: detect).  The metadata strings are NUL-terminated or NULL; source and line
  * say where the record came from (for messages and the output). */
+/* What a record's text is written in. */
+typedef enum nt_markup_format {
+  NT_FORMAT_DETECT = 0,  /* decide from the content */
+  NT_FORMAT_PLAIN = 1,   /* plain text (front matter is still read) */
+  NT_FORMAT_HTML = 2,    /* a page or a fragment */
+  NT_FORMAT_MARKDOWN = 3 /* markdown, with or without front matter */
+} nt_markup_format;
+
 typedef struct nt_record {
   const char *text;
   size_t len;
+  nt_markup_format format;
   const char *id;
   const char *title;
   const char *url;

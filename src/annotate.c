@@ -39,6 +39,7 @@ nt_annotator *nt_annotator_new(const nt_lexicon *lex, const nt_options *opts) {
 void nt_annotator_free(nt_annotator *a) {
   if (!a)
     return;
+  nt_markup_free(&a->markup);
   nt_clean_free(&a->text);
   nt_zone_free(&a->zones);
   nt_match_free(&a->matches);
@@ -55,11 +56,14 @@ nt_status nt_annotate(nt_annotator *a, const nt_record *rec,
     *out = NULL;
   if (!a || !rec || (!rec->text && rec->len))
     return NT_ERR_ARG;
-  nt_status st = nt_clean_run(&a->text, a->lex, a->match_data, rec->text,
-                              rec->len);
+  nt_status st = nt_markup_scan(&a->markup, a->lex, a->match_data,
+                                (int)rec->format, rec->text ? rec->text : "",
+                                rec->len);
   if (st == NT_OK)
-    st = nt_zone_split(&a->zones, a->lex, a->match_data, &a->text,
-                       rec->title != NULL);
+    st = nt_clean_run(&a->text, a->lex, a->match_data, &a->markup, rec->text,
+                      rec->len);
+  if (st == NT_OK)
+    st = nt_zone_split(&a->zones, a->lex, a->match_data, &a->text, &a->markup);
   if (st == NT_OK)
     st = nt_match_run(&a->matches, a->lex, &a->text, &a->zones);
   if (st == NT_OK)
@@ -67,6 +71,9 @@ nt_status nt_annotate(nt_annotator *a, const nt_record *rec,
                       &a->opts);
   nt_result *r = &a->result;
   r->rec = rec;
+  r->title = rec->title ? rec->title : a->markup.title.len ? a->markup.title.data : NULL;
+  r->url = rec->url ? rec->url : a->markup.url.len ? a->markup.url.data : NULL;
+  r->date = rec->date ? rec->date : a->markup.date.len ? a->markup.date.data : NULL;
   r->lex = a->lex;
   r->opts = &a->opts;
   r->text = &a->text;

@@ -21,6 +21,7 @@
 typedef struct slot {
   nt_buf text;        /* the raw line (JSON Lines) or the record's text */
   int raw, io_error;
+  nt_markup_format format;
   long line;
   const char *source; /* lives as long as the input */
   char *id, *title, *url, *date; /* for non-raw records */
@@ -96,6 +97,7 @@ static int batch_add(batch *b, const nt_input_item *it) {
   slot *s = &b->slots[b->n++];
   slot_clear(s);
   s->raw = it->raw;
+  s->format = it->rec.format;
   s->io_error = it->io_error;
   s->line = it->rec.line;
   s->source = it->rec.source;
@@ -129,6 +131,7 @@ static void work_slot(worker *w, slot *s) {
   memset(&rec, 0, sizeof rec);
   rec.source = s->source;
   rec.line = s->line;
+  rec.format = s->format;
   if (s->raw) {
     const char *err = nt_input_parse_line(&w->parsed, s->text.data, s->text.len, s->line);
     if (err) {

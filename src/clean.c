@@ -21,16 +21,6 @@
 #include <string.h>
 #include <utf8proc.h>
 
-typedef struct edit {
-  size_t start, end;    /* original range replaced */
-  size_t rstart, rlen;  /* replacement bytes in nt_text.scratch */
-} edit;
-
-typedef struct edits {
-  edit *e;
-  size_t n, cap;
-} edits;
-
 /* Expand a replacement into t->scratch: $N is group N; \n, \t and \\ are
  * a line feed, a tab and a backslash. */
 static int expand(nt_text *t, const char *orig, const char *repl,
@@ -54,15 +44,36 @@ static int expand(nt_text *t, const char *orig, const char *repl,
 }
 
 static int cmp_edit(const void *a, const void *b) {
-  const edit *x = a, *y = b;
+  const nt_edit *x = a, *y = b;
   if (x->start != y->start)
     return x->start < y->start ? -1 : 1;
   return x->end > y->end ? -1 : (x->end < y->end);
 }
 
-/* Find every match of every cleaning rule; keep non-overlapping ones. */
-static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md,
-                      edits *ed) {
+static nt_edit *new_edit(nt_text *t) {
+  if (nt_util_grow(&t->edits, &t->editcap, t->nedits + 1, sizeof *t->edits) < 0)
+    return NULL;
+  return &t->edits[t->nedits++];
+}
+
+/* The markup's edits, with their replacements copied to t->scratch. */
+static int markup_edits(nt_text *t, const nt_markup *mk) {
+  for (size_t i = 0; mk && i < mk->nedits; i++) {
+    nt_edit *e = new_edit(t);
+    if (!e)
+      return -1;
+    *e = mk->edits[i];
+    e->rstart = t->scratch.len;
+    if (nt_buf_append(&t->scratch, mk->repl.data + mk->edits[i].rstart,
+                      mk->edits[i].rlen) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Every match of every cleaning rule, then all edits sorted with overlaps
+ * removed (the earlier, then the longer, wins). */
+static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md) {
   const char *s = t->orig;
   for (size_t r = 0; r < lex->nclean_rules; r++) {
     const nt_regex_rule *rule = &lex->clean_rules[r];
@@ -73,9 +84,9 @@ static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md,
       if (rc < 0)
         break; /* no match, or a match limit: leave the text as it is */
       PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-      if (nt_util_grow(&ed->e, &ed->cap, ed->n + 1, sizeof *ed->e) < 0)
+      nt_edit *e = new_edit(t);
+      if (!e)
         return -1;
-      edit *e = &ed->e[ed->n++];
       e->start = ov[0];
       e->end = ov[1];
       e->rstart = t->scratch.len;
@@ -85,13 +96,13 @@ static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md,
       pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
     }
   }
-  if (ed->n > 1)
-    qsort(ed->e, ed->n, sizeof *ed->e, cmp_edit);
+  if (t->nedits > 1)
+    qsort(t->edits, t->nedits, sizeof *t->edits, cmp_edit);
   size_t k = 0;
-  for (size_t i = 0; i < ed->n; i++)
-    if (k == 0 || ed->e[i].start >= ed->e[k - 1].end)
-      ed->e[k++] = ed->e[i];
-  ed->n = k;
+  for (size_t i = 0; i < t->nedits; i++)
+    if (k == 0 || t->edits[i].start >= t->edits[k - 1].end)
+      t->edits[k++] = t->edits[i];
+  t->nedits = k;
   return 0;
 }
 
@@ -149,8 +160,12 @@ static int emit_segment(nt_text *t, const char *s, size_t n, size_t o) {
   for (utf8proc_ssize_t i = 0; i < m; i++) {
     int f = fold_punct(buf[i]);
     char enc[4];
-    if (f == -2)
+    if (f == -2) { /* removed: spans must not run over it */
+      if (!t->in_replacement &&
+          nt_util_grow(&t->cuts, &t->cutcap, t->ncuts + 1, sizeof *t->cuts) == 0)
+        t->cuts[t->ncuts++] = o;
       continue;
+    }
     if (f >= 0) {
       enc[0] = (char)f;
       if (emit(t, enc, 1, o) < 0)
@@ -229,42 +244,42 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
 }
 
 nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
-                       const char *orig, size_t len) {
+                       const nt_markup *mk, const char *orig, size_t len) {
   t->orig = orig ? orig : "";
   t->orig_len = len;
   t->clean.len = 0;
   t->scratch.len = 0;
   t->invalid_utf8 = 0;
+  t->nedits = 0;
+  t->ncuts = 0;
   if (nt_buf_reserve(&t->clean, len + 16) < 0 ||
-      nt_util_grow(&t->map, &t->mapcap, len + 17, sizeof *t->map) < 0)
+      nt_util_grow(&t->map, &t->mapcap, len + 17, sizeof *t->map) < 0 ||
+      markup_edits(t, mk) < 0 || find_edits(t, lex, (pcre2_match_data *)md) < 0)
     return NT_ERR_NOMEM;
-  edits ed = {0};
-  if (find_edits(t, lex, (pcre2_match_data *)md, &ed) < 0) {
-    free(ed.e);
-    return NT_ERR_NOMEM;
-  }
   size_t pos = 0;
   int rc = 0;
-  for (size_t i = 0; i < ed.n && rc == 0; i++) {
-    rc = clean_range(t, pos, ed.e[i].start);
+  for (size_t i = 0; i < t->nedits && rc == 0; i++) {
+    const nt_edit *e = &t->edits[i];
+    rc = clean_range(t, pos, e->start);
     /* The replacement is cleaned like text, mapped to the edit's start. */
     size_t before = t->clean.len;
-    if (rc == 0 && ed.e[i].rlen) {
+    if (rc == 0 && e->rlen) {
       const char *saved = t->orig;
       size_t saved_len = t->orig_len;
-      t->orig = t->scratch.data + ed.e[i].rstart;
-      t->orig_len = ed.e[i].rlen;
-      rc = clean_range(t, 0, ed.e[i].rlen);
+      t->orig = t->scratch.data + e->rstart;
+      t->orig_len = e->rlen;
+      t->in_replacement = 1;
+      rc = clean_range(t, 0, e->rlen);
+      t->in_replacement = 0;
       t->orig = saved;
       t->orig_len = saved_len;
       for (size_t k = before; k < t->clean.len; k++)
-        t->map[k] = ed.e[i].start;
+        t->map[k] = e->start;
     }
-    pos = ed.e[i].end;
+    pos = e->end;
   }
   if (rc == 0)
     rc = clean_range(t, pos, len);
-  free(ed.e);
   if (rc < 0 || nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1,
                              sizeof *t->map) < 0)
     return NT_ERR_NOMEM;
@@ -275,24 +290,62 @@ nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
   return NT_OK;
 }
 
+/* The edit starting exactly at original offset o, or the first one after
+ * it when after is set; NULL if none. */
+static const nt_edit *edit_at(const nt_text *t, size_t o, int after) {
+  size_t lo = 0, hi = t->nedits;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->edits[mid].start < o + (after ? 1 : 0))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo >= t->nedits)
+    return NULL;
+  return after || t->edits[lo].start == o ? &t->edits[lo] : NULL;
+}
+
+/* A clean range's original range: it starts where its first byte came
+ * from and ends where its last byte's source ends: the end of an edit whose
+ * replacement it is, else the next unit, a removed range or a removed
+ * character, whichever comes first. */
 void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
                    size_t *oe) {
   *os = t->map[cs];
-  if (ce == 0 || ce >= t->clean.len) {
-    *oe = ce == 0 ? *os : t->orig_len;
-    if (ce < t->clean.len)
-      *oe = t->map[ce];
+  if (ce <= cs) {
+    *oe = *os;
     return;
   }
-  size_t last = t->map[ce - 1], j = ce;
+  size_t last = t->map[ce - 1];
+  const nt_edit *e = edit_at(t, last, 0);
+  if (e && e->rlen) {
+    *oe = e->end;
+    return;
+  }
+  size_t j = ce;
   while (j < t->clean.len && t->map[j] == last)
     j++;
   *oe = j < t->clean.len ? t->map[j] : t->orig_len;
+  const nt_edit *next = edit_at(t, last, 1);
+  if (next && next->start < *oe)
+    *oe = next->start;
+  for (size_t k = 0; k < t->ncuts; k++) /* removed characters (few) */
+    if (t->cuts[k] > last && t->cuts[k] < *oe) {
+      *oe = t->cuts[k];
+      break;
+    }
 }
 
 void nt_clean_free(nt_text *t) {
   nt_buf_free(&t->clean);
   nt_buf_free(&t->scratch);
+  free(t->edits);
+  free(t->cuts);
+  t->cuts = NULL;
+  t->ncuts = t->cutcap = 0;
+  t->edits = NULL;
+  t->nedits = t->editcap = 0;
   free(t->map);
   t->map = NULL;
   t->mapcap = 0;

@@ -32,13 +32,17 @@ static const char USAGE[] =
     "\n"
     "Annotates news articles with countries, groups, organisations, weapon\n"
     "systems and topics; writes one JSON object per input record to stdout.\n"
-    "A plain text file is one article; a .jsonl file (or one starting with '{')\n"
+    "A text, HTML or markdown file is one article; a .jsonl file (or one\n"
+    "starting with '{')\n"
     "has one article per line with \"text\" and optional \"id\", \"title\", \"url\",\n"
     "\"date\".  Directories are read recursively in sorted order; no FILE or '-'\n"
     "reads standard input.\n"
     "\n"
     "Options:\n"
-    "  -f, --format FMT       input format: auto (default), text, jsonl\n"
+    "  -f, --format FMT       input format: auto (default), text, html,\n"
+    "                         markdown, jsonl\n"
+    "      --jsonl-html       the \"text\" of JSON Lines records is HTML (by\n"
+    "                         default it is detected per record)\n"
     "  -l, --lexicon DIR      add a lexicon directory on top of the defaults\n"
     "                         (repeatable; later ones win)\n"
     "      --no-default-lexicon  use only the --lexicon directories\n"
@@ -75,6 +79,8 @@ typedef struct cli {
   const char *html;
   int stats;
   int jobs;
+  nt_markup_format markup;
+  int jsonl_html;
   const char **paths;
   size_t npaths;
 } cli;
@@ -192,9 +198,22 @@ static int parse_args(cli *c, int argc, char **argv) {
   int only_paths = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    const char *val = NULL;
-#define TAKES(s, l) \
-  ((strcmp(a, s) == 0 || strcmp(a, l) == 0) && (val = i + 1 < argc ? argv[++i] : NULL, 1))
+    const char *val = NULL, *inline_val = NULL;
+    char name[64];
+    /* --option=value and -jN, -fFMT, -lDIR give the value in the word */
+    if (!only_paths && a[0] == '-' && a[1] == '-' && strchr(a, '=') &&
+        (size_t)(strchr(a, '=') - a) < sizeof name) {
+      snprintf(name, sizeof name, "%.*s", (int)(strchr(a, '=') - a), a);
+      inline_val = strchr(a, '=') + 1;
+      a = name;
+    } else if (!only_paths && a[0] == '-' && strchr("jfl", a[1]) && a[1] && a[2]) {
+      snprintf(name, sizeof name, "-%c", a[1]);
+      inline_val = a + 2;
+      a = name;
+    }
+#define TAKES(s, l)                                                          \
+  ((strcmp(a, s) == 0 || strcmp(a, l) == 0) &&                               \
+   (val = inline_val ? inline_val : i + 1 < argc ? argv[++i] : NULL, 1))
     if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
       c->paths[c->npaths++] = a;
     } else if (strcmp(a, "--") == 0) {
@@ -212,14 +231,16 @@ static int parse_args(cli *c, int argc, char **argv) {
     } else if (strcmp(a, "--no-default-lexicon") == 0) {
       c->no_default = 1;
     } else if (TAKES("-f", "--format")) {
-      if (!val || nt_input_parse_format(val, &c->fmt) < 0)
-        return usage_error("--format takes auto, text or jsonl, not '%s'", val ? val : "");
+      if (!val || nt_input_parse_format(val, &c->fmt, &c->markup) < 0)
+        return usage_error("--format takes auto, text, html, markdown or jsonl, not '%s'", val ? val : "");
     } else if (TAKES("-j", "--jobs")) {
       char *end;
       long v = val ? strtol(val, &end, 10) : 0;
       if (!val || *end || v < 1 || v > 256)
         return usage_error("-j takes a number of threads from 1 to 256, not '%s'", val ? val : "");
       c->jobs = (int)v;
+    } else if (strcmp(a, "--jsonl-html") == 0) {
+      c->jsonl_html = 1;
     } else if (strcmp(a, "--tsv") == 0) {
       c->opts.tsv = 1;
     } else if (strcmp(a, "--stats") == 0) {
@@ -439,6 +460,9 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
   if (c->html && !(st.rv = open_review(c, &html_fp)))
     return EXIT_OUTPUT;
   st.in = nt_input_new(c->paths, c->npaths, c->fmt, c->max_record);
+  if (st.in)
+    nt_input_set_markup(st.in, c->markup,
+                        c->jsonl_html ? NT_FORMAT_HTML : NT_FORMAT_DETECT);
   if (!st.in) {
     msg(c, "error: out of memory");
     if (st.rv)

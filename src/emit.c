@@ -325,9 +325,9 @@ nt_status nt_emit_json(nt_result *r) {
   unsigned f = r->opts->fields ? r->opts->fields : NT_FIELD_ALL;
   meta(&w, rec->id, rec->source, rec->line);
   if (f & NT_FIELD_META) {
-    opt_field(&w, "title", rec->title);
-    opt_field(&w, "url", rec->url);
-    opt_field(&w, "date", rec->date);
+    opt_field(&w, "title", r->title);
+    opt_field(&w, "url", r->url);
+    opt_field(&w, "date", r->date);
   }
   if (f & NT_FIELD_ENTITIES)
     entities(&w, r);

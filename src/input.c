@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define CHUNK 65536
@@ -41,19 +42,50 @@ struct nt_input {
   nt_buf rec;
   nt_jsonl parsed;
   int raw;
+  nt_markup_format markup_files, markup_jsonl;
   char msg[1024];
 };
 
-int nt_input_parse_format(const char *s, nt_format *out) {
+int nt_input_parse_format(const char *s, nt_format *out, nt_markup_format *markup) {
+  *markup = NT_FORMAT_DETECT;
   if (strcmp(s, "auto") == 0)
     *out = NT_FORMAT_AUTO;
   else if (strcmp(s, "text") == 0)
-    *out = NT_FORMAT_TEXT;
+    *out = NT_FORMAT_TEXT, *markup = NT_FORMAT_PLAIN;
+  else if (strcmp(s, "html") == 0)
+    *out = NT_FORMAT_TEXT, *markup = NT_FORMAT_HTML;
+  else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
+    *out = NT_FORMAT_TEXT, *markup = NT_FORMAT_MARKDOWN;
   else if (strcmp(s, "jsonl") == 0 || strcmp(s, "ndjson") == 0)
     *out = NT_FORMAT_JSONL;
   else
     return -1;
   return 0;
+}
+
+void nt_input_set_markup(nt_input *in, nt_markup_format files,
+                         nt_markup_format jsonl) {
+  in->markup_files = files;
+  in->markup_jsonl = jsonl;
+}
+
+/* The markup of a whole file: as set, else from its name's extension. */
+static nt_markup_format file_markup(const nt_input *in, const char *path) {
+  static const struct {
+    const char *ext;
+    nt_markup_format f;
+  } exts[] = {{".html", NT_FORMAT_HTML}, {".htm", NT_FORMAT_HTML},
+              {".xhtml", NT_FORMAT_HTML}, {".md", NT_FORMAT_MARKDOWN},
+              {".markdown", NT_FORMAT_MARKDOWN}};
+  if (in->markup_files != NT_FORMAT_DETECT)
+    return in->markup_files;
+  size_t n = strlen(path);
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+    size_t k = strlen(exts[i].ext);
+    if (n >= k && strcasecmp(path + n - k, exts[i].ext) == 0)
+      return exts[i].f;
+  }
+  return NT_FORMAT_DETECT;
 }
 
 static char *xstrdup(const char *s) {
@@ -301,6 +333,7 @@ static int read_text(nt_input *in, nt_input_item *it) {
   it->rec.text = in->rec.data ? in->rec.data : "";
   it->rec.len = in->rec.len;
   it->rec.source = in->source;
+  it->rec.format = file_markup(in, in->source);
   return 1;
 }
 
@@ -341,7 +374,7 @@ static char *json_string_or_number(const cJSON *item) {
     return xstrdup(item->valuestring);
   if (cJSON_IsNumber(item)) {
     double v = item->valuedouble;
-    if (v == (double)(long long)v)
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
       snprintf(num, sizeof num, "%lld", (long long)v);
     else
       snprintf(num, sizeof num, "%.17g", v);
@@ -401,6 +434,7 @@ static int parse_jsonl(nt_input *in, nt_input_item *it) {
   it->rec.date = in->parsed.date;
   it->rec.source = in->source;
   it->rec.line = in->line;
+  it->rec.format = in->markup_jsonl;
   return 1;
 }
 
@@ -424,6 +458,7 @@ static int next_jsonl(nt_input *in, nt_input_item *it) {
     if (in->raw) { /* the caller parses, e.g. on another thread */
       memset(it, 0, sizeof *it);
       it->raw = 1;
+      it->rec.format = in->markup_jsonl;
       it->rec.text = in->rec.data;
       it->rec.len = in->rec.len;
       it->rec.source = in->source;

@@ -15,8 +15,9 @@ typedef enum nt_format {
   NT_FORMAT_JSONL = 2
 } nt_format;
 
-/* Parse "auto", "text" or "jsonl"; returns -1 for anything else. */
-int nt_input_parse_format(const char *s, nt_format *out);
+/* Parse "auto", "text", "jsonl", "html" or "markdown" into the file format
+ * and the markup of whole-file records; -1 for anything else. */
+int nt_input_parse_format(const char *s, nt_format *out, nt_markup_format *markup);
 
 typedef struct nt_input nt_input;
 
@@ -46,6 +47,12 @@ void nt_jsonl_free(nt_jsonl *r); /* frees the metadata, keeps text's buffer */
 /* With raw set, JSON Lines lines are returned unparsed (item.raw), so that
  * worker threads can parse them with nt_input_parse_line. */
 void nt_input_set_raw(nt_input *in, int raw);
+
+/* The markup format given to records: of whole files (default: detect from
+ * the extension .html/.htm/.md/.markdown, else from the content) and of
+ * JSON Lines texts (default: detect from the content). */
+void nt_input_set_markup(nt_input *in, nt_markup_format files,
+                         nt_markup_format jsonl);
 
 /* New input over paths (a file, a directory walked recursively in sorted
  * order, or "-" for stdin; npaths 0 means stdin).  Free with

@@ -119,7 +119,8 @@ typedef enum nt_zone_rule_kind {
   NT_ZR_TAIL = 0,
   NT_ZR_LINE = 1,
   NT_ZR_TEASER_END = 2,
-  NT_ZR_TAGLINE = 3
+  NT_ZR_TAGLINE = 3,
+  NT_ZR_CLASS = 4 /* an HTML class or id naming boilerplate */
 } nt_zone_rule_kind;
 
 typedef struct nt_regex_rule {
@@ -185,6 +186,48 @@ void nt_match_free_trie(nt_trie *tr);
 
 /* ---- per-record state -------------------------------------------------- */
 
+/* markup.c: HTML, markdown and front matter as edits of the original. */
+typedef struct nt_edit {
+  size_t start, end;   /* original range replaced */
+  size_t rstart, rlen; /* replacement bytes (in the owner's buffer) */
+} nt_edit;
+
+#define NT_HINT_LINK 10 /* a hint's zone for the text of a link */
+
+typedef struct nt_hint {
+  size_t start, end; /* original offsets */
+  int zone;          /* nt_zone, or NT_HINT_LINK */
+  const char *reason;
+} nt_hint;
+
+typedef struct nt_open_element {
+  char name[16];
+  size_t start;
+  const char *reason;
+  int zone;
+} nt_open_element;
+
+enum { NT_MARKUP_AUTO = 0, NT_MARKUP_TEXT = 1, NT_MARKUP_HTML = 2,
+       NT_MARKUP_MARKDOWN = 3 };
+
+typedef struct nt_markup {
+  nt_edit *edits; /* sorted by start */
+  size_t nedits, editcap;
+  nt_buf repl;
+  nt_hint *hints;
+  size_t nhints, hintcap;
+  nt_buf title, url, date; /* metadata found in the document */
+  nt_open_element *stack;
+  size_t depth, stackcap;
+  nt_buf tmp;
+} nt_markup;
+
+int nt_markup_detect(const char *s, size_t n);
+nt_status nt_markup_scan(nt_markup *mk, const nt_lexicon *lex, void *md,
+                         int format, const char *s, size_t n);
+void nt_markup_reset(nt_markup *mk);
+void nt_markup_free(nt_markup *mk);
+
 /* clean.c: the cleaned text and its map back to the original bytes. */
 typedef struct nt_text {
   const char *orig;
@@ -192,6 +235,11 @@ typedef struct nt_text {
   nt_buf clean;
   size_t *map; /* map[i]: original offset of clean byte i; map[len] = orig_len */
   size_t mapcap;
+  nt_edit *edits; /* markup and cleaning-rule edits, merged */
+  size_t nedits, editcap;
+  size_t *cuts; /* original offsets of characters removed (zero width) */
+  size_t ncuts, cutcap;
+  int in_replacement;
   size_t invalid_utf8;
   nt_buf scratch;
 } nt_text;
@@ -229,6 +277,12 @@ typedef struct nt_matches {
   size_t ncues, cuecap;
   nt_mention *affixes; /* selected prefix and suffix words */
   size_t naffixes, affixcap;
+  uint8_t *plain; /* entity -> named by an unflagged alias (match.c) */
+  size_t plaincap, plain_init;
+  uint32_t *touched;
+  size_t ntouched, touchedcap;
+  size_t style_a, style_b; /* the line whose headline style is known */
+  int style, style_valid;
 } nt_matches;
 
 /* score.c: per-entity and per-topic results. */
@@ -257,6 +311,7 @@ typedef struct nt_topic_hit {
   size_t start, end; /* clean offsets */
   uint32_t pattern;  /* index into lex->patterns */
   uint32_t topic;
+  uint32_t rank; /* earlier occurrences of the same cue (lexicon line) */
   nt_zone zone;
 } nt_topic_hit;
 
@@ -290,6 +345,7 @@ typedef struct nt_relations {
 
 struct nt_result {
   const nt_record *rec;
+  const char *title, *url, *date; /* the record's, or found in the markup */
   const nt_lexicon *lex;
   const nt_options *opts;
   nt_text *text;
@@ -303,6 +359,7 @@ struct nt_result {
 struct nt_annotator {
   const nt_lexicon *lex;
   nt_options opts;
+  nt_markup markup;
   nt_text text;
   nt_zones zones;
   nt_matches matches;
@@ -314,14 +371,14 @@ struct nt_annotator {
 
 /* Stage entry points; each returns NT_OK or NT_ERR_NOMEM. */
 nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
-                       const char *orig, size_t len);
+                       const nt_markup *mk, const char *orig, size_t len);
 void nt_clean_free(nt_text *t);
 /* Original byte range of the clean range [cs, ce). */
 void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
                    size_t *oe);
 
 nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *md,
-                        const nt_text *t, int has_title);
+                        const nt_text *t, const nt_markup *mk);
 void nt_zone_free(nt_zones *z);
 nt_zone nt_zone_at(const nt_zones *z, size_t clean_off);
 

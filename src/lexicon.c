@@ -501,20 +501,221 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   return r->replacement ? 0 : nomem(ld);
 }
 
-/* pattern<TAB>TOPIC<TAB>pcre2<TAB>weight: a cue written as a pcre2 pattern
- * (inflected forms).  It is matched by score.c on the cleaned text,
- * case-insensitively and as whole words; its nt_pattern (kind cue, kept out
- * of the trie) carries topic, weight and text for the evidence. */
+/* ---- topics.tsv `pattern` lines ---------------------------------------
+ *
+ *   pattern<TAB>TOPIC<TAB>pcre2<TAB>weight[<TAB>label]
+ *
+ * A cue written as a pcre2 pattern, matched case-insensitively on the
+ * cleaned text as whole words; the label (default: the pattern) names it in
+ * the evidence, and all its forms count as one cue.  A pattern whose
+ * language is finite - literal text, (?:a|b) groups, ? after a character or
+ * group, [abc] classes, \-escaped punctuation - is expanded here into plain
+ * cues of the trie (one pass over the text for all of them); any other
+ * pattern is compiled (JIT unless NEWSTAG_NO_JIT) and run by score.c. */
+
+#define EXPAND_MAX 4096      /* forms of one pattern; more goes to pcre2 */
+#define EXPAND_BYTES (1 << 20) /* and their total length */
+#define EXPAND_DEPTH 16      /* nested groups */
+
+typedef struct expansion {
+  char **forms;
+  size_t n, cap, bytes;
+} expansion;
+
+static void expansion_free(expansion *x) {
+  for (size_t i = 0; i < x->n; i++)
+    free(x->forms[i]);
+  free(x->forms);
+  memset(x, 0, sizeof *x);
+}
+
+static int expansion_add(expansion *x, char *s) {
+  x->bytes += strlen(s) + 1;
+  if (x->n >= EXPAND_MAX || x->bytes > EXPAND_BYTES ||
+      nt_util_grow(&x->forms, &x->cap, x->n + 1, sizeof *x->forms) < 0) {
+    free(s);
+    return -1;
+  }
+  x->forms[x->n++] = s;
+  return 0;
+}
+
+/* Every a + b for a in x, b in y, into out. */
+static int expansion_product(const expansion *x, const expansion *y,
+                             expansion *out) {
+  for (size_t i = 0; i < x->n; i++)
+    for (size_t j = 0; j < y->n; j++) {
+      size_t la = strlen(x->forms[i]), lb = strlen(y->forms[j]);
+      char *s = malloc(la + lb + 1);
+      if (!s)
+        return -1;
+      memcpy(s, x->forms[i], la);
+      memcpy(s + la, y->forms[j], lb + 1);
+      if (expansion_add(out, s) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int expand_alt(const char **p, expansion *out, int depth);
+
+/* One atom (character, escape, class or group) into out; 0, or -1 when the
+ * pattern is not of the finite kind (or too large). */
+static int expand_atom(const char **p, expansion *out, int depth) {
+  const char *s = *p;
+  char buf[8];
+  if (s[0] == '(') {
+    if (s[1] != '?' || s[2] != ':' || depth >= EXPAND_DEPTH)
+      return -1;
+    *p = s + 3;
+    if (expand_alt(p, out, depth + 1) < 0 || **p != ')')
+      return -1;
+    (*p)++;
+    return 0;
+  }
+  if (s[0] == '[') {
+    s++;
+    while (*s && *s != ']') {
+      if (*s == '\\' || *s == '^' || *s == '[' || (s[1] == '-' && s[2] != ']'))
+        return -1;
+      size_t k = 1; /* a whole UTF-8 sequence */
+      while (k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k++;
+      memcpy(buf, s, k);
+      buf[k] = '\0';
+      s += k;
+      char *d = xstrdup(buf);
+      if (!d || expansion_add(out, d) < 0)
+        return -1;
+    }
+    if (*s != ']' || out->n == 0)
+      return -1;
+    *p = s + 1;
+    return 0;
+  }
+  if (s[0] == '\\') {
+    if (!s[1] || strchr("\\.-'()[]?|/ ", s[1]) == NULL)
+      return -1;
+    buf[0] = s[1];
+    buf[1] = '\0';
+    *p = s + 2;
+  } else {
+    if (!s[0] || strchr(".*+{}^$|)?", s[0]))
+      return -1;
+    size_t n = 1; /* a whole UTF-8 sequence */
+    while (n < 4 && ((unsigned char)s[n] & 0xC0) == 0x80)
+      n++;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    *p = s + n;
+  }
+  char *d = xstrdup(buf);
+  return d ? expansion_add(out, d) : -1;
+}
+
+/* A sequence of atoms, each optionally followed by ?. */
+static int expand_seq(const char **p, expansion *out, int depth) {
+  char *empty = xstrdup("");
+  if (!empty || expansion_add(out, empty) < 0)
+    return -1;
+  while (**p && **p != '|' && **p != ')') {
+    expansion atom = {0}, next = {0};
+    int rc = expand_atom(p, &atom, depth);
+    if (rc == 0 && **p == '?') {
+      (*p)++;
+      char *e = xstrdup("");
+      rc = e ? expansion_add(&atom, e) : -1;
+    }
+    if (rc == 0 && **p && strchr("*+{", **p))
+      rc = -1;
+    if (rc == 0)
+      rc = expansion_product(out, &atom, &next);
+    expansion_free(&atom);
+    expansion_free(out);
+    *out = next;
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int expand_alt(const char **p, expansion *out, int depth) {
+  for (;;) {
+    expansion seq = {0};
+    int rc = expand_seq(p, &seq, depth);
+    for (size_t i = 0; rc == 0 && i < seq.n; i++) {
+      rc = expansion_add(out, seq.forms[i]);
+      seq.forms[i] = NULL;
+    }
+    expansion_free(&seq);
+    if (rc < 0)
+      return -1;
+    if (**p != '|')
+      return 0;
+    (*p)++;
+  }
+}
+
+/* Expand a finite pattern; -1 when it is not one (out is then empty). */
+static int expand_pattern(const char *pattern, expansion *out) {
+  const char *p = pattern;
+  if (expand_alt(&p, out, 0) < 0 || *p) {
+    expansion_free(out);
+    return -1;
+  }
+  return 0;
+}
+
+/* Give pattern k the label as its text (shown as the cue in evidence). */
+static int set_label(loader *ld, size_t k, const char *label) {
+  nt_pattern *pt = &ld->lex->patterns[k];
+  char *d = xstrdup(label);
+  if (!d)
+    return nomem(ld);
+  free(pt->text);
+  pt->text = d;
+  return 0;
+}
+
 static int line_pattern(loader *ld, char **f, size_t n) {
   nt_lexicon *lex = ld->lex;
   uint32_t t;
   double w;
   if (n < 4 || !*f[2])
     return fail(ld, NT_ERR_LEXICON, "%s",
-                "pattern line needs: pattern, TOPIC, pcre2, weight");
+                "pattern line needs: pattern, TOPIC, pcre2, weight[, label]");
   if (topic_ref(ld, f[1], &t) < 0 || parse_weight(ld, f[3], &w) < 0)
     return -1;
-  if (add_pattern(ld, NT_PK_CUE, t, f[2], NT_AF_NOCASE | NT_AF_DISABLED, w) < 0)
+  const char *label = n > 4 && *f[4] ? f[4] : f[2];
+  expansion x = {0};
+  if (expand_pattern(f[2], &x) == 0) {
+    int rc = 0;
+    size_t added = 0;
+    for (size_t i = 0; rc == 0 && i < x.n; i++) {
+      if (!*x.forms[i])
+        continue; /* the pattern also matches nothing: ignore that form */
+      rc = add_pattern(ld, NT_PK_CUE, t, x.forms[i], NT_AF_NOCASE, w);
+      if (rc == 0)
+        rc = set_label(ld, lex->npatterns - 1, label);
+      added++;
+    }
+    expansion_free(&x);
+    if (rc == 0 && added == 0)
+      return fail(ld, NT_ERR_LEXICON, "pattern \"%s\" matches only nothing", f[2]);
+    return rc;
+  }
+  /* compiled alone first, so that a stray ")" cannot escape the wrapping */
+  int code;
+  PCRE2_SIZE off;
+  pcre2_code *alone = pcre2_compile((PCRE2_SPTR)f[2], PCRE2_ZERO_TERMINATED,
+                                    PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
+  if (!alone) {
+    char msg[256];
+    pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+    return fail(ld, NT_ERR_LEXICON, "bad pattern: %s", msg);
+  }
+  pcre2_code_free(alone);
+  if (add_pattern(ld, NT_PK_CUE, t, label, NT_AF_NOCASE | NT_AF_DISABLED, w) < 0)
     return -1;
   size_t len = strlen(f[2]) + 32;
   char *wrapped = malloc(len);
@@ -529,10 +730,10 @@ static int line_pattern(loader *ld, char **f, size_t n) {
 }
 
 static int line_zone(loader *ld, char **f, size_t n) {
-  static const char *kinds[] = {"tail", "line", "teaser-end", "tagline"};
+  static const char *kinds[] = {"tail", "line", "teaser-end", "tagline", "class"};
   if (n < 3)
     return fail(ld, NT_ERR_LEXICON, "%s", "zone rule needs: RULE, pattern, reason");
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < 5; k++)
     if (strcmp(f[0], kinds[k]) == 0)
       return add_regex(ld, &ld->lex->zone_rules, &ld->lex->nzone_rules,
                        &ld->lex->zonecap, k, f[1], f[2],

@@ -350,8 +350,13 @@ static int sentence_start(const char *s, size_t pos) {
 }
 
 /* Is the line around pos written in capitals or title case (a headline),
- * where capitalisation says nothing about names? */
-static int headline_style(const char *s, size_t n, size_t pos) {
+ * where capitalisation says nothing about names?  Remembered per line, so
+ * a line with many mentions is read once. */
+static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
+  const char *s = t->clean.data;
+  size_t n = t->clean.len;
+  if (m->style_valid && pos >= m->style_a && pos <= m->style_b)
+    return m->style;
   size_t a = pos, b = pos;
   while (a > 0 && s[a - 1] != '\n')
     a--;
@@ -372,8 +377,12 @@ static int headline_style(const char *s, size_t n, size_t pos) {
     }
     i += k;
   }
-  return (letters >= 4 && upper * 10 >= letters * 8) ||
-         (words >= 3 && capital * 4 >= words * 3);
+  m->style_valid = 1;
+  m->style_a = a;
+  m->style_b = b;
+  m->style = (letters >= 4 && upper * 10 >= letters * 8) ||
+             (words >= 3 && capital * 4 >= words * 3);
+  return m->style;
 }
 
 static int is_notname(const nt_lexicon *lex, const char *s, size_t a, size_t b) {
@@ -413,11 +422,11 @@ static int numbered_name(const nt_text *t, size_t ce) {
 /* A demonym or country name followed by capitalised words that end in an
  * organisation word is part of that organisation's name ("Canadian Wheat
  * Board", "Russian Weather Service"), unlike "Russian Igor Kolyvanov". */
-static int starts_org_name(const nt_lexicon *lex, const nt_text *t,
-                           size_t ce) {
+static int starts_org_name(nt_matches *m, const nt_lexicon *lex,
+                           const nt_text *t, size_t ce) {
   const char *s = t->clean.data;
   size_t n = t->clean.len, pos = ce;
-  if (headline_style(s, n, ce))
+  if (headline_style(m, t, ce))
     return 0;
   for (int words = 0; words < 4 && pos + 1 < n && s[pos] == ' '; words++) {
     size_t e = capital_word(s, n, pos + 1);
@@ -432,11 +441,11 @@ static int starts_org_name(const nt_lexicon *lex, const nt_text *t,
 
 /* Is the mention next to a capitalised word that is neither a mention nor
  * a word that cannot be a name ("Chad Smith", "Michael Jordan")? */
-static int next_to_name(const nt_matches *m, const nt_lexicon *lex,
+static int next_to_name(nt_matches *m, const nt_lexicon *lex,
                         const nt_text *t, size_t idx) {
   const char *s = t->clean.data;
   size_t n = t->clean.len, cs = m->ents[idx].start, ce = m->ents[idx].end;
-  if (headline_style(s, n, cs))
+  if (headline_style(m, t, cs))
     return 0;
   if (ce + 1 < n && s[ce] == ' ' && nt_util_is_upper_cp(nt_util_cp_at(s, n, ce + 1))) {
     size_t e = ce + 1;
@@ -455,8 +464,8 @@ static int next_to_name(const nt_matches *m, const nt_lexicon *lex,
     int32_t cp = nt_util_cp_at(s, n, w);
     int word_end_ok = nt_util_is_word_cp(nt_util_cp_before(s, cs - 1));
     if (word_end_ok && nt_util_is_upper_cp(cp) && !is_notname(lex, s, w, cs - 1)) {
-      int covered = 0;
-      for (size_t k = 0; k < idx; k++)
+      int covered = 0; /* mentions are sorted: only earlier ones end there */
+      for (size_t k = idx; k-- > 0 && m->ents[k].start + 64 >= cs;)
         covered |= m->ents[k].end == cs - 1;
       if (!covered)
         return 1;
@@ -472,18 +481,39 @@ static size_t words_between(const char *s, size_t a, size_t b) {
   return n;
 }
 
-static int has_plain_mention(const nt_matches *m, const nt_lexicon *lex,
-                             uint32_t entity, uint32_t mask) {
+/* For every entity, whether the article names it by an alias without the
+ * flags in mask (m->plain, reset through m->touched). */
+static int plain_mentions(nt_matches *m, const nt_lexicon *lex, uint32_t mask) {
+  if (nt_util_grow(&m->plain, &m->plaincap, lex->nentities + 1, 1) < 0)
+    return -1;
+  if (m->plaincap > m->plain_init) {
+    memset(m->plain + m->plain_init, 0, m->plaincap - m->plain_init);
+    m->plain_init = m->plaincap;
+  }
+  for (size_t k = 0; k < m->ntouched; k++)
+    m->plain[m->touched[k]] = 0;
+  m->ntouched = 0;
   for (size_t k = 0; k < m->nents; k++) {
     const nt_mention *x = &m->ents[k];
-    if (!x->dropped && x->target == entity && is_article(x->zone) &&
-        !(lex->patterns[x->pattern].flags & mask))
-      return 1;
+    if (x->dropped || !is_article(x->zone) ||
+        (lex->patterns[x->pattern].flags & mask) || m->plain[x->target])
+      continue;
+    if (nt_util_grow(&m->touched, &m->touchedcap, m->ntouched + 1,
+                     sizeof *m->touched) < 0)
+      return -1;
+    m->plain[x->target] = 1;
+    m->touched[m->ntouched++] = x->target;
   }
   return 0;
 }
 
-static void resolve_shared(nt_matches *m, const nt_lexicon *lex) {
+static int has_plain_mention(const nt_matches *m, uint32_t entity) {
+  return m->plain[entity];
+}
+
+static int resolve_shared(nt_matches *m, const nt_lexicon *lex) {
+  if (plain_mentions(m, lex, NT_AF_SHARED) < 0)
+    return -1;
   for (size_t i = 0; i < m->nents;) {
     size_t j = i + 1;
     while (j < m->nents && m->ents[j].start == m->ents[i].start &&
@@ -503,7 +533,7 @@ static void resolve_shared(nt_matches *m, const nt_lexicon *lex) {
       size_t keep = j, named = 0;
       for (size_t k = i; k < j; k++)
         if (!m->ents[k].dropped &&
-            has_plain_mention(m, lex, m->ents[k].target, NT_AF_SHARED)) {
+            has_plain_mention(m, m->ents[k].target)) {
           named++;
           keep = k;
         }
@@ -512,6 +542,7 @@ static void resolve_shared(nt_matches *m, const nt_lexicon *lex) {
     }
     i = j;
   }
+  return 0;
 }
 
 /* A mention right before a suffix word ("British Airways") or right after
@@ -534,8 +565,33 @@ static void apply_affixes(nt_matches *m, const nt_lexicon *lex,
   }
 }
 
-static void apply_context(nt_matches *m, const nt_lexicon *lex,
-                          const nt_text *t) {
+/* Is a mention of another entity of x's type, not itself ambiguous, within
+ * 12 words of mention i? */
+static int vouched(const nt_matches *m, const nt_lexicon *lex, const char *s,
+                   size_t i) {
+  const nt_mention *x = &m->ents[i];
+  nt_entity_type ty = lex->entities[x->target].type;
+  for (int dir = -1; dir <= 1; dir += 2) {
+    for (size_t k = i; dir < 0 ? k-- > 0 : ++k < m->nents;) {
+      const nt_mention *y = &m->ents[k];
+      size_t a = dir < 0 ? y->end : x->end, b = dir < 0 ? x->start : y->start;
+      if (a > b)
+        continue; /* overlapping: same span */
+      if (b - a > 400 || words_between(s, a, b) > 12)
+        break;
+      if (!y->dropped && y->target != x->target &&
+          lex->entities[y->target].type == ty &&
+          !(lex->patterns[y->pattern].flags & NT_AF_CONTEXT))
+        return 1;
+    }
+  }
+  return 0;
+}
+
+static int apply_context(nt_matches *m, const nt_lexicon *lex,
+                         const nt_text *t) {
+  if (plain_mentions(m, lex, NT_AF_CAPSWORD) < 0)
+    return -1;
   for (size_t i = 0; i < m->nents; i++) {
     nt_mention *x = &m->ents[i];
     uint32_t fl = lex->patterns[x->pattern].flags;
@@ -544,43 +600,38 @@ static void apply_context(nt_matches *m, const nt_lexicon *lex,
     if ((fl & NT_AF_PERSON) && next_to_name(m, lex, t, i))
       x->dropped = 2;
     else if (lex->entities[x->target].type == NT_COUNTRY &&
-             (starts_org_name(lex, t, x->end) || numbered_name(t, x->end)))
+             (starts_org_name(m, lex, t, x->end) || numbered_name(t, x->end)))
       x->dropped = 1;
     /* an acronym that is also a word ("IS", "WHO") in a line of capitals
      * needs its entity named another way too */
-    else if ((fl & NT_AF_CAPSWORD) &&
-             headline_style(t->clean.data, t->clean.len, x->start) &&
-             !has_plain_mention(m, lex, x->target, NT_AF_CAPSWORD))
+    else if ((fl & NT_AF_CAPSWORD) && headline_style(m, t, x->start) &&
+             !has_plain_mention(m, x->target))
       x->dropped = 1;
   }
   /* Once a word was a person's name ("Bill Jordan"), it stays one at the
    * start of a later sentence ("Jordan said"). */
+  uint32_t names[8];
+  size_t nnames = 0;
   for (size_t i = 0; i < m->nents; i++) {
-    if (m->ents[i].dropped != 2)
-      continue;
-    for (size_t k = i + 1; k < m->nents; k++)
-      if (!m->ents[k].dropped && m->ents[k].pattern == m->ents[i].pattern &&
-          sentence_start(t->clean.data, m->ents[k].start))
-        m->ents[k].dropped = 1;
+    nt_mention *x = &m->ents[i];
+    int named = 0;
+    for (size_t k = 0; k < nnames; k++)
+      named |= names[k] == x->pattern;
+    if (x->dropped == 2 && !named && nnames < 8)
+      names[nnames++] = x->pattern;
+    else if (!x->dropped && named && sentence_start(t->clean.data, x->start))
+      x->dropped = 1;
   }
+  if (plain_mentions(m, lex, NT_AF_CONTEXT) < 0)
+    return -1;
   for (size_t i = 0; i < m->nents; i++) {
     nt_mention *x = &m->ents[i];
     if (x->dropped || !(lex->patterns[x->pattern].flags & NT_AF_CONTEXT))
       continue;
-    int ok = has_plain_mention(m, lex, x->target, NT_AF_CONTEXT);
-    nt_entity_type ty = lex->entities[x->target].type;
-    for (size_t k = 0; k < m->nents && !ok; k++) {
-      const nt_mention *y = &m->ents[k];
-      if (k == i || y->dropped || y->target == x->target ||
-          lex->entities[y->target].type != ty ||
-          (lex->patterns[y->pattern].flags & NT_AF_CONTEXT))
-        continue; /* only an unambiguous mention vouches for a context one */
-      size_t a = y->start < x->start ? y->end : x->end;
-      size_t b = y->start < x->start ? x->start : y->start;
-      ok = a <= b && words_between(t->clean.data, a, b) <= 12;
-    }
-    x->dropped = !ok;
+    x->dropped = !has_plain_mention(m, x->target) &&
+                 !vouched(m, lex, t->clean.data, i);
   }
+  return 0;
 }
 
 /* ---- the pass ------------------------------------------------------------ */
@@ -631,6 +682,7 @@ nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
                        const nt_text *t, const nt_zones *z) {
   m->folded.len = 0;
   m->ncand = m->nents = m->ncues = m->naffixes = 0;
+  m->style_valid = 0;
   if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
                    &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
     return NT_ERR_NOMEM;
@@ -643,8 +695,8 @@ nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
   for (size_t i = 0; i < m->ncues; i++)
     m->cues[i].zone = nt_zone_at(z, m->cues[i].start);
   apply_affixes(m, lex, t);
-  resolve_shared(m, lex);
-  apply_context(m, lex, t);
+  if (resolve_shared(m, lex) < 0 || apply_context(m, lex, t) < 0)
+    return NT_ERR_NOMEM;
   return NT_OK;
 }
 
@@ -655,5 +707,7 @@ void nt_match_free(nt_matches *m) {
   free(m->ents);
   free(m->cues);
   free(m->affixes);
+  free(m->plain);
+  free(m->touched);
   memset(m, 0, sizeof *m);
 }

@@ -1,37 +1,87 @@
 /*
  * score.c - stage 4: topic scores with evidence, and entity salience.
  *
- * Topic evidence is the sum of weighted cues (topics.tsv `cue` lines) and
- * of matched entities that a topic rule selects (`entity` lines), each
- * multiplied by a position factor (headline 2, lead 1.5, rest 1; boilerplate
- * counts for nothing).  Repeats of one cue or entity count half as much each
- * time.  score = 1 - exp(-evidence / scale), in 0..1.
+ * Cues.  A topic's cues come from topics.tsv: `cue` lines and the forms of
+ * finite `pattern` lines are found by match.c's trie (where, across topics,
+ * the longest cue on a span wins); other `pattern` lines are matched here
+ * with pcre2 on the cleaned text of every non-boilerplate line (whole words,
+ * case-insensitive).  Within a topic, overlapping cues are resolved
+ * leftmost-longest.  A cue of weight 0 counts for nothing but still wins its
+ * span: it is how the lexicon says "not evidence" ("price war" is not "war",
+ * "software piracy" is not piracy).  One cue is one label: all forms of a
+ * pattern line, and lines that share a label, count as one cue.
+ *
+ * Weights (lexicon): strong 2 names the subject on its own; core 1..1.5 is
+ * typical of it; weak < 1 is generic or metaphor-prone ("war", "deliver",
+ * "government").  Entity rules: of weight >= 1 (an air-defence weapon for
+ * air-missile-defence, a listed terrorist group for terrorism) they are core
+ * evidence; below 1 (a country for diplomacy, any weapon for arms-trade)
+ * they only support, like weak cues.
+ *
+ * Evidence E of a topic:
+ *   one occurrence = lexicon weight x position factor / 2^k, k = earlier
+ *   occurrences of the same cue (so a cue at most doubles its first use);
+ *   an entity counts once, at its first mention, whatever it is named again;
+ *   position factor = POS_HEADLINE in the headline, POS_LEAD in the
+ *   standfirst and the lead (the first LEAD_BYTES of the body), nu in the
+ *   rest of the body, and 0 in boilerplate (teasers, bylines, related links
+ *   give no evidence at all), with nu = min(1, sqrt(NORM_WORDS / words of
+ *   the article)): long articles do not pile up passing words;
+ *   weak cues and supporting entities count only when the topic has core
+ *   evidence, and together add at most as much as the core (their reported
+ *   weights are scaled down to that).
+ *
+ * Corroboration: D = the number of distinct core cues and core entities,
+ * plus 1 when a strong cue stands in the headline (positioned weight >=
+ * NAMED_AT).  B = min(1, D / 2).
+ *
+ *   score = B x (1 - exp(-E / scale)), in 0..1 (scale per topic, topics.tsv).
+ *
+ * With the default threshold 0.3 (--min-score) and scale 7: a weak cue
+ * never makes a topic; a topic with one core cue (B = 1/2) needs E >= 6.4,
+ * which takes a strong cue in the headline (then D = 2) or a cue repeated
+ * in the lead with weak support; with two distinct core cues (B = 1) it
+ * needs E >= 2.5: both in the lead, or one in the headline, or three or
+ * more in the body.  The evidence lists every counted occurrence with the
+ * weight it contributed; their sum is E.
  *
  * Salience of an entity, 0..1: 0.35 if named in the headline, 0.2 if in the
  * lead, 0.3 x its share of the most frequent entity's count, 0.15 if it is
  * evidence for a reported topic.
  *
- * Takes: nt_matches, nt_zones.  Gives: nt_scores.
+ * Takes: nt_matches, nt_zones, nt_text.  Gives: nt_scores.
  */
 #include "internal.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LEAD_BYTES 600
+#define POS_HEADLINE 2.0
+#define POS_LEAD 1.5
+#define NORM_WORDS 300.0
+#define CORE_AT 1.0   /* cues and entity rules from this weight are core */
+#define NAMED_AT 4.0  /* positioned weight: a strong cue in the headline */
 
 typedef struct pos_ctx {
-  const nt_zones *z;
   size_t body_start; /* clean offset of the first body line */
+  double nu;         /* position factor of the body after the lead */
 } pos_ctx;
 
 static double position_factor(const pos_ctx *pc, size_t off, nt_zone zone) {
-  if (zone == NT_ZONE_HEADLINE)
-    return 2.0;
-  if (zone == NT_ZONE_BOILERPLATE)
+  switch (zone) {
+  case NT_ZONE_HEADLINE:
+    return POS_HEADLINE;
+  case NT_ZONE_STANDFIRST:
+    return POS_LEAD;
+  case NT_ZONE_BOILERPLATE:
     return 0.0;
-  return off < pc->body_start + LEAD_BYTES ? 1.5 : 1.0;
+  default:
+    return off < pc->body_start + LEAD_BYTES ? POS_LEAD : pc->nu;
+  }
 }
 
 static int add_evidence(nt_scores *s, size_t start, size_t end, uint32_t pat,
@@ -55,57 +105,237 @@ static int rule_selects(const nt_lexicon *lex, const nt_topic_rule *r,
   return !r->key || nt_lexicon_entity_has(e, r->key, r->value);
 }
 
-/* How many times this cue pattern (or entity) was already counted. */
-static unsigned repeats(const nt_scores *s, size_t first, const nt_lexicon *lex,
-                        uint32_t pat) {
-  unsigned n = 0;
-  for (size_t i = first; i < s->nevidence; i++)
-    n += strcmp(lex->patterns[s->evidence[i].pattern].folded,
-                lex->patterns[pat].folded) == 0 ||
-         (lex->patterns[pat].kind == NT_PK_ALIAS &&
-          lex->patterns[s->evidence[i].pattern].kind == NT_PK_ALIAS &&
-          lex->patterns[s->evidence[i].pattern].target == lex->patterns[pat].target);
-  return n;
+/* The heaviest weight of the topic's entity rules that select entity. */
+static double rule_weight(const nt_lexicon *lex, uint32_t t, uint32_t entity) {
+  double w = 0;
+  for (size_t r = 0; r < lex->nrules; r++)
+    if (lex->rules[r].topic == t && lex->rules[r].weight > w &&
+        rule_selects(lex, &lex->rules[r], entity))
+      w = lex->rules[r].weight;
+  return w;
 }
 
-static int score_topic(nt_scores *s, const nt_lexicon *lex,
-                       const nt_matches *m, const pos_ctx *pc, uint32_t t) {
-  nt_topic_result tr = {t, 0, 0, s->nevidence, 0};
+/* ---- finding the cues ---------------------------------------------------- */
+
+static int add_hit(nt_scores *s, size_t start, size_t end, uint32_t pat,
+                   uint32_t topic, nt_zone zone) {
+  if (nt_util_grow(&s->hits, &s->hitcap, s->nhits + 1, sizeof *s->hits) < 0)
+    return -1;
+  nt_topic_hit *h = &s->hits[s->nhits++];
+  h->start = start;
+  h->end = end;
+  h->pattern = pat;
+  h->topic = topic;
+  h->zone = zone;
+  return 0;
+}
+
+/* Every match of every topic pattern in the non-boilerplate lines. */
+static int match_patterns(nt_scores *s, const nt_lexicon *lex,
+                          const nt_zones *z, const nt_text *t) {
+  if (!lex->ntopic_res || !t->clean.data)
+    return 0;
+  if (!s->md && !(s->md = pcre2_match_data_create(4, NULL)))
+    return -1;
+  pcre2_match_data *md = s->md;
+  const char *text = t->clean.data;
+  for (size_t i = 0; i < z->n; i++) {
+    const nt_zone_span *sp = &z->spans[i];
+    if (sp->zone == NT_ZONE_BOILERPLATE || sp->end <= sp->start)
+      continue;
+    for (size_t r = 0; r < lex->ntopic_res; r++) {
+      const nt_regex_rule *rule = &lex->topic_res[r];
+      uint32_t pat = (uint32_t)rule->kind;
+      PCRE2_SIZE at = sp->start;
+      while (at < sp->end) {
+        int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)text,
+                             sp->end, at, PCRE2_NO_UTF_CHECK, md, NULL);
+        if (rc < 0)
+          break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        if (ov[1] > ov[0] &&
+            add_hit(s, ov[0], ov[1], pat, lex->patterns[pat].target,
+                    sp->zone) < 0)
+          return -1;
+        if (ov[1] > at)
+          at = ov[1];
+        else { /* empty match: step over one code point */
+          at++;
+          while (at < sp->end && ((unsigned char)text[at] & 0xC0) == 0x80)
+            at++;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+static int cmp_hit(const void *a, const void *b) {
+  const nt_topic_hit *x = a, *y = b;
+  if (x->topic != y->topic)
+    return x->topic < y->topic ? -1 : 1;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  if (x->end != y->end)
+    return x->end > y->end ? -1 : 1; /* longer first */
+  return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+}
+
+/* One cue is one label: all forms of a `pattern` line count as one cue,
+ * and so do lines that share a label (a plain cue's label is its text). */
+static int cmp_ident(const void *a, const void *b, const nt_lexicon *lex) {
+  const nt_topic_hit *x = a, *y = b;
+  const nt_pattern *p = &lex->patterns[x->pattern], *q = &lex->patterns[y->pattern];
+  if (x->topic != y->topic)
+    return x->topic < y->topic ? -1 : 1;
+  int c = x->pattern == y->pattern ? 0 : strcmp(p->text, q->text);
+  if (c)
+    return c;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int same_cue(const nt_lexicon *lex, const nt_topic_hit *x,
+                    const nt_topic_hit *y) {
+  const nt_pattern *p = &lex->patterns[x->pattern], *q = &lex->patterns[y->pattern];
+  return x->topic == y->topic &&
+         (x->pattern == y->pattern || strcmp(p->text, q->text) == 0);
+}
+
+/* qsort has no context argument in C11: a small stable merge sort. */
+static int sort_ident(nt_topic_hit *h, size_t n, const nt_lexicon *lex) {
+  if (n < 2)
+    return 0;
+  nt_topic_hit *tmp = malloc(n * sizeof *tmp);
+  if (!tmp)
+    return -1;
+  for (size_t w = 1; w < n; w *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * w) {
+      size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi)
+        tmp[k++] = cmp_ident(&h[j], &h[i], lex) < 0 ? h[j++] : h[i++];
+      while (i < mid)
+        tmp[k++] = h[i++];
+      while (j < hi)
+        tmp[k++] = h[j++];
+    }
+    memcpy(h, tmp, n * sizeof *h);
+  }
+  free(tmp);
+  return 0;
+}
+
+/* Trie cues and pattern matches outside boilerplate, grouped by topic and,
+ * within a topic, leftmost-longest (on one span, the heaviest cue); each
+ * hit knows how many earlier hits of its topic are the same cue. */
+static int collect_hits(nt_scores *s, const nt_lexicon *lex,
+                        const nt_matches *m, const nt_zones *z,
+                        const nt_text *t) {
+  s->nhits = 0;
   for (size_t i = 0; i < m->ncues; i++) {
     const nt_mention *c = &m->cues[i];
-    if (c->target != t || c->zone == NT_ZONE_BOILERPLATE)
-      continue;
-    unsigned k = repeats(s, tr.ev_first, lex, c->pattern);
-    double w = lex->patterns[c->pattern].weight *
-               position_factor(pc, c->start, c->zone) /
-               (double)(1u << (k < 8 ? k : 8));
-    if (add_evidence(s, c->start, c->end, c->pattern, w) < 0)
+    if (c->zone != NT_ZONE_BOILERPLATE &&
+        add_hit(s, c->start, c->end, c->pattern, c->target, c->zone) < 0)
       return -1;
-    tr.raw += w;
   }
-  for (size_t r = 0; r < lex->nrules; r++) {
-    const nt_topic_rule *rule = &lex->rules[r];
-    if (rule->topic != t)
-      continue;
-    for (size_t i = 0; i < m->nents; i++) {
-      const nt_mention *x = &m->ents[i];
-      if (x->dropped || x->zone == NT_ZONE_BOILERPLATE ||
-          !rule_selects(lex, rule, x->target))
+  if (match_patterns(s, lex, z, t) < 0)
+    return -1;
+  if (s->nhits > 1)
+    qsort(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
+  size_t out = 0;
+  for (size_t i = 0; i < s->nhits; i++) {
+    nt_topic_hit h = s->hits[i];
+    if (out > 0 && s->hits[out - 1].topic == h.topic) {
+      nt_topic_hit *prev = &s->hits[out - 1];
+      if (h.start == prev->start && h.end == prev->end) {
+        if (lex->patterns[h.pattern].weight > lex->patterns[prev->pattern].weight)
+          *prev = h;
         continue;
-      unsigned k = repeats(s, tr.ev_first, lex, x->pattern);
-      if (k >= 3)
+      }
+      if (h.start < prev->end)
+        continue; /* inside or across a longer cue of this topic */
+    }
+    s->hits[out++] = h;
+  }
+  s->nhits = out;
+  if (sort_ident(s->hits, s->nhits, lex) < 0)
+    return -1;
+  for (size_t i = 0; i < s->nhits; i++)
+    s->hits[i].rank = i > 0 && same_cue(lex, &s->hits[i - 1], &s->hits[i])
+                          ? s->hits[i - 1].rank + 1
+                          : 0;
+  if (s->nhits > 1)
+    qsort(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
+  return 0;
+}
+
+/* ---- scoring ------------------------------------------------------------- */
+
+/* The corroboration bonus of one cue at positioned weight pw. */
+static double named_bonus(double pw) { return pw >= NAMED_AT ? 1.0 : 0.0; }
+
+static int score_topic(nt_scores *s, const nt_lexicon *lex,
+                       const nt_matches *m, const pos_ctx *pc, uint32_t t,
+                       size_t lo, size_t hi) {
+  nt_topic_result tr = {t, 0, 0, s->nevidence, 0};
+  double core = 0, weak = 0, named = 0;
+  size_t ncore = 0, weak_first = s->nevidence;
+  /* pass 0: core evidence (weight >= CORE_AT); pass 1: weak cues and
+   * supporting entity rules, only when there is core evidence */
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      if (ncore == 0)
+        break;
+      weak_first = s->nevidence;
+    }
+    for (size_t i = lo; i < hi; i++) {
+      const nt_topic_hit *h = &s->hits[i];
+      double lw = lex->patterns[h->pattern].weight;
+      if (lw <= 0 || (lw < CORE_AT) != pass)
         continue;
-      double w = rule->weight * position_factor(pc, x->start, x->zone) /
-                 (double)(1u << k);
-      if (add_evidence(s, x->start, x->end, x->pattern, w) < 0)
+      double pw = lw * position_factor(pc, h->start, h->zone);
+      double w = pw / (double)(1u << (h->rank < 8 ? h->rank : 8));
+      if (add_evidence(s, h->start, h->end, h->pattern, w) < 0)
         return -1;
-      tr.raw += w;
+      if (pass == 0) {
+        ncore += h->rank == 0;
+        core += w;
+        if (named_bonus(pw) > named)
+          named = named_bonus(pw);
+      } else {
+        weak += w;
+      }
+    }
+    /* an entity counts once, at its first mention; it is core evidence but
+     * never "names" the topic on its own */
+    for (size_t i = 0; i < s->nents; i++) {
+      double rw = rule_weight(lex, t, s->ents[i].entity);
+      if (rw <= 0 || (rw < CORE_AT) != pass)
+        continue;
+      const nt_mention *x = &m->ents[s->ents[i].first];
+      double pw = rw * position_factor(pc, x->start, x->zone);
+      if (add_evidence(s, x->start, x->end, x->pattern, pw) < 0)
+        return -1;
+      if (pass == 0) {
+        ncore++;
+        core += pw;
+      } else {
+        weak += pw;
+      }
     }
   }
   tr.ev_n = s->nevidence - tr.ev_first;
-  tr.score = 1.0 - exp(-tr.raw / lex->topics[t].scale);
   if (tr.ev_n == 0)
     return 0;
+  if (weak > core) { /* weak evidence at most doubles the core */
+    for (size_t i = weak_first; i < s->nevidence; i++)
+      s->evidence[i].weight *= core / weak;
+    weak = core;
+  }
+  tr.raw = core + weak;
+  double d = (double)ncore + named;
+  double b = d >= 2.0 ? 1.0 : d / 2.0;
+  tr.score = b * (1.0 - exp(-tr.raw / lex->topics[t].scale));
   if (nt_util_grow(&s->topics, &s->topiccap, s->ntopics + 1,
                    sizeof *s->topics) < 0)
     return -1;
@@ -119,6 +349,8 @@ static int cmp_topic(const void *a, const void *b) {
     return x->score > y->score ? -1 : 1;
   return x->topic < y->topic ? -1 : x->topic > y->topic;
 }
+
+/* ---- entities and salience ---------------------------------------------- */
 
 static int collect_entities(nt_scores *s, const nt_lexicon *lex,
                             const nt_matches *m, const pos_ctx *pc) {
@@ -173,22 +405,49 @@ static void salience(nt_scores *s, const nt_lexicon *lex,
   }
 }
 
+/* ---- the stage ----------------------------------------------------------- */
+
+/* Words of the article (headline, standfirst, body). */
+static size_t article_words(const nt_zones *z, const nt_text *t) {
+  const char *s = t->clean.data;
+  size_t n = 0;
+  for (size_t i = 0; s && i < z->n; i++) {
+    if (z->spans[i].zone == NT_ZONE_BOILERPLATE)
+      continue;
+    int in = 0;
+    for (size_t k = z->spans[i].start; k < z->spans[i].end; k++) {
+      int sp = s[k] == ' ' || s[k] == '\t';
+      n += !sp && !in;
+      in = !sp;
+    }
+  }
+  return n;
+}
+
 nt_status nt_score_run(nt_scores *s, const nt_lexicon *lex,
                        const nt_matches *m, const nt_zones *z,
                        const nt_text *t, const nt_options *opts) {
-  (void)t;
-  s->nents = s->ntopics = s->nevidence = 0;
-  pos_ctx pc = {z, 0};
+  s->nents = s->ntopics = s->nevidence = s->nhits = 0;
+  pos_ctx pc = {0, 1.0};
   for (size_t i = 0; i < z->n; i++)
     if (z->spans[i].zone == NT_ZONE_BODY && z->spans[i].end > z->spans[i].start) {
       pc.body_start = z->spans[i].start;
       break;
     }
-  if (collect_entities(s, lex, m, &pc) < 0)
+  size_t words = article_words(z, t);
+  if ((double)words > NORM_WORDS)
+    pc.nu = sqrt(NORM_WORDS / (double)words);
+  if (collect_entities(s, lex, m, &pc) < 0 || collect_hits(s, lex, m, z, t) < 0)
     return NT_ERR_NOMEM;
-  for (uint32_t t2 = 0; t2 < lex->ntopics; t2++)
-    if (score_topic(s, lex, m, &pc, t2) < 0)
+  size_t lo = 0;
+  for (uint32_t t2 = 0; t2 < lex->ntopics; t2++) {
+    size_t hi = lo;
+    while (hi < s->nhits && s->hits[hi].topic == t2)
+      hi++;
+    if (score_topic(s, lex, m, &pc, t2, lo, hi) < 0)
       return NT_ERR_NOMEM;
+    lo = hi;
+  }
   if (s->ntopics > 1)
     qsort(s->topics, s->ntopics, sizeof *s->topics, cmp_topic);
   salience(s, lex, opts);
@@ -200,5 +459,7 @@ void nt_score_free(nt_scores *s) {
   free(s->topics);
   free(s->evidence);
   free(s->ent_index);
+  free(s->hits);
+  pcre2_match_data_free((pcre2_match_data *)s->md);
   memset(s, 0, sizeof *s);
 }

@@ -37,7 +37,7 @@ class _Error(ctypes.Structure):
 
 
 class _Record(ctypes.Structure):
-    _fields_ = [("text", ctypes.c_char_p), ("len", ctypes.c_size_t),
+    _fields_ = [("text", ctypes.c_char_p), ("len", ctypes.c_size_t), ("format", ctypes.c_int),
                 ("id", ctypes.c_char_p), ("title", ctypes.c_char_p),
                 ("url", ctypes.c_char_p), ("date", ctypes.c_char_p),
                 ("source", ctypes.c_char_p), ("line", ctypes.c_long)]
@@ -109,7 +109,7 @@ class Annotator:
         """The annotation of one article as a dict (the JSON Lines schema)."""
         data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else bytes(text)
         enc = lambda v: None if v is None else str(v).encode("utf-8", "surrogateescape")
-        rec = _Record(data, len(data), enc(id), enc(title), enc(url), enc(date), enc(source), line)
+        rec = _Record(data, len(data), 0, enc(id), enc(title), enc(url), enc(date), enc(source), line)
         res = ctypes.c_void_p()
         status = _lib.nt_annotate(self._ptr, ctypes.byref(rec), ctypes.byref(res))
         if status:
