@@ -74,6 +74,8 @@ nt_status nt_annotate(nt_annotator *a, const nt_record *rec,
   r->title = rec->title ? rec->title : a->markup.title.len ? a->markup.title.data : NULL;
   r->url = rec->url ? rec->url : a->markup.url.len ? a->markup.url.data : NULL;
   r->date = rec->date ? rec->date : a->markup.date.len ? a->markup.date.data : NULL;
+  r->tags = a->markup.tags.data;
+  r->tags_len = a->markup.tags.len;
   r->lex = a->lex;
   r->opts = &a->opts;
   r->text = &a->text;

@@ -328,6 +328,16 @@ nt_status nt_emit_json(nt_result *r) {
     opt_field(&w, "title", r->title);
     opt_field(&w, "url", r->url);
     opt_field(&w, "date", r->date);
+    if (r->tags && r->tags_len) {
+      key(&w, "tags", 0);
+      LIT(&w, "[");
+      for (size_t i = 0; i < r->tags_len; i += strlen(r->tags + i) + 1) {
+        if (i)
+          LIT(&w, ",");
+        cstr(&w, r->tags + i);
+      }
+      LIT(&w, "]");
+    }
   }
   if (f & NT_FIELD_ENTITIES)
     entities(&w, r);

@@ -217,6 +217,7 @@ typedef struct nt_markup {
   nt_hint *hints;
   size_t nhints, hintcap;
   nt_buf title, url, date; /* metadata found in the document */
+  nt_buf tags;             /* tags, each followed by a NUL byte */
   nt_open_element *stack;
   size_t depth, stackcap;
   nt_buf tmp;
@@ -346,6 +347,8 @@ typedef struct nt_relations {
 struct nt_result {
   const nt_record *rec;
   const char *title, *url, *date; /* the record's, or found in the markup */
+  const char *tags;               /* NUL-separated, tags_len bytes */
+  size_t tags_len;
   const nt_lexicon *lex;
   const nt_options *opts;
   nt_text *text;

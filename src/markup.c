@@ -64,8 +64,28 @@ static void set_meta(nt_buf *b, const char *s, size_t n) {
     nt_buf_append(b, s, n);
 }
 
+/* Tags from "[a, b]", "a, b" or "- a" lists; each kept NUL-terminated. */
+static void add_tags(nt_markup *mk, const char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    while (i < n && strchr(" \t[]\"',-", s[i]))
+      i++;
+    size_t e = i;
+    while (e < n && s[e] != ',' && s[e] != ']' && s[e] != '\n')
+      e++;
+    size_t b = e;
+    while (b > i && strchr(" \t\"'\r", s[b - 1]))
+      b--;
+    if (b > i && mk->tags.len < 4096) {
+      nt_buf_append(&mk->tags, s + i, b - i);
+      nt_buf_putc(&mk->tags, '\0');
+    }
+    i = e + 1;
+  }
+}
+
 void nt_markup_reset(nt_markup *mk) {
   mk->nedits = mk->nhints = mk->depth = 0;
+  mk->tags.len = 0;
   mk->repl.len = mk->title.len = mk->url.len = mk->date.len = 0;
   mk->tmp.len = 0;
 }
@@ -78,6 +98,7 @@ void nt_markup_free(nt_markup *mk) {
   nt_buf_free(&mk->title);
   nt_buf_free(&mk->url);
   nt_buf_free(&mk->date);
+  nt_buf_free(&mk->tags);
   nt_buf_free(&mk->tmp);
   memset(mk, 0, sizeof *mk);
 }
@@ -322,6 +343,8 @@ static void meta_tag(nt_markup *mk, const tag *t) {
     set_meta(&mk->title, mk->tmp.data, strip_site(mk->tmp.data, mk->tmp.len));
   } else if (IS("og:url")) {
     set_meta(&mk->url, mk->tmp.data, mk->tmp.len);
+  } else if (IS("article:tag") || IS("keywords") || IS("news_keywords")) {
+    add_tags(mk, mk->tmp.data, mk->tmp.len);
   } else if (IS("article:published_time") || IS("og:published_time") ||
              IS("date") || IS("pubdate") || IS("dc.date") || IS("publish-date")) {
     set_meta(&mk->date, mk->tmp.data, mk->tmp.len);
@@ -519,6 +542,8 @@ static void front_matter_keys(nt_markup *mk, const char *s, size_t n) {
         set_meta(&mk->date, s + k + 1, e - k - 1);
       else if (KEY("url") || KEY("permalink") || KEY("canonical"))
         set_meta(&mk->url, s + k + 1, e - k - 1);
+      else if (KEY("tags") || KEY("categories") || KEY("keywords"))
+        add_tags(mk, s + k + 1, e - k - 1);
 #undef KEY
     }
     i = e + 1;
