@@ -715,8 +715,19 @@ int nt_markup_detect(const char *s, size_t n) {
     return NT_MARKUP_HTML;
   int tags = 0, md = 0;
   static const char *const html_signs[] = {"<p>", "</p>", "<br", "<div", "<a href", "<h1", "<h2", "<li>", "<span", NULL};
-  for (int t = 0; html_signs[t]; t++)
-    tags += has_ci(p, probe, html_signs[t]);
+  for (const char *lt = memchr(p, '<', probe); lt && tags < 2;
+       lt = memchr(lt + 1, '<', probe - (size_t)(lt + 1 - p))) {
+    size_t left = probe - (size_t)(lt - p);
+    for (int t = 0; html_signs[t]; t++) {
+      size_t l = strlen(html_signs[t]);
+      if (l <= left && strncasecmp(lt, html_signs[t], l) == 0) {
+        tags++;
+        break;
+      }
+    }
+    if (lt + 1 >= p + probe)
+      break;
+  }
   if (tags >= 2)
     return NT_MARKUP_HTML;
   for (size_t j = 0; j < probe;) {
