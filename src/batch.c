@@ -54,16 +54,6 @@ typedef struct pool {
   const nt_batch_options *opts;
 } pool;
 
-static char *dup_or_null(const char *s) {
-  if (!s)
-    return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 static void slot_clear(slot *s) {
   free(s->id);
   free(s->title);
@@ -102,16 +92,16 @@ static int batch_add(batch *b, const nt_input_item *it) {
   s->line = it->rec.line;
   s->source = it->rec.source;
   if (it->error) {
-    s->error = dup_or_null(it->error);
-    s->id = dup_or_null(it->rec.id);
+    s->error = nt_util_strdup(it->error);
+    s->id = nt_util_strdup(it->rec.id);
     return s->error ? 0 : -1;
   }
   if (nt_buf_append(&s->text, it->rec.text ? it->rec.text : "", it->rec.len) < 0)
     return -1;
-  s->id = dup_or_null(it->rec.id);
-  s->title = dup_or_null(it->rec.title);
-  s->url = dup_or_null(it->rec.url);
-  s->date = dup_or_null(it->rec.date);
+  s->id = nt_util_strdup(it->rec.id);
+  s->title = nt_util_strdup(it->rec.title);
+  s->url = nt_util_strdup(it->rec.url);
+  s->date = nt_util_strdup(it->rec.date);
   b->bytes += it->rec.len;
   return 0;
 }
@@ -135,8 +125,8 @@ static void work_slot(worker *w, slot *s) {
   if (s->raw) {
     const char *err = nt_input_parse_line(&w->parsed, s->text.data, s->text.len, s->line);
     if (err) {
-      s->error = dup_or_null(err);
-      s->id = dup_or_null(w->parsed.id);
+      s->error = nt_util_strdup(err);
+      s->id = nt_util_strdup(w->parsed.id);
       work_slot(w, s);
       return;
     }
@@ -157,7 +147,7 @@ static void work_slot(worker *w, slot *s) {
   const nt_result *r;
   nt_status st = nt_annotate(w->a, &rec, &r);
   if (st != NT_OK) {
-    s->error = dup_or_null(nt_strerror(st));
+    s->error = nt_util_strdup(nt_strerror(st));
     work_slot(w, s);
     return;
   }
@@ -165,9 +155,9 @@ static void work_slot(worker *w, slot *s) {
   const char *js = nt_result_json(r, &len);
   s->entities = nt_result_entity_count(r);
   if (nt_buf_append(&s->out, js, len) < 0)
-    s->error = dup_or_null("out of memory");
+    s->error = nt_util_strdup("out of memory");
   if (o->review && nt_buf_append(&s->review_text, rec.text, rec.len) < 0)
-    s->error = dup_or_null("out of memory");
+    s->error = nt_util_strdup("out of memory");
 }
 
 static void *worker_main(void *arg) {

@@ -88,16 +88,8 @@ static nt_markup_format file_markup(const nt_input *in, const char *path) {
   return NT_FORMAT_DETECT;
 }
 
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 static int add_path(nt_input *in, const char *p) {
-  char *d = xstrdup(p);
+  char *d = nt_util_strdup(p);
   if (!d || nt_util_grow(&in->paths, &in->pathcap, in->npaths + 1,
                          sizeof *in->paths) < 0) {
     free(d);
@@ -371,14 +363,14 @@ static int read_line(nt_input *in) {
 static char *json_string_or_number(const cJSON *item) {
   char num[64];
   if (cJSON_IsString(item))
-    return xstrdup(item->valuestring);
+    return nt_util_strdup(item->valuestring);
   if (cJSON_IsNumber(item)) {
     double v = item->valuedouble;
     if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
       snprintf(num, sizeof num, "%lld", (long long)v);
     else
       snprintf(num, sizeof num, "%.17g", v);
-    return xstrdup(num);
+    return nt_util_strdup(num);
   }
   return NULL;
 }

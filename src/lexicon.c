@@ -94,14 +94,6 @@ typedef struct loader {
   size_t dir_first_entity; /* entities defined before this directory */
 } loader;
 
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
-}
-
 static int fail(loader *ld, nt_status st, const char *fmt, const char *arg) {
   nt_error_set(ld->err, st, ld->lex->files[ld->file], ld->line, fmt, arg);
   return -1;
@@ -189,7 +181,7 @@ static int add_pattern(loader *ld, nt_pattern_kind kind, uint32_t target,
     return nomem(ld);
   nt_pattern *p = &lex->patterns[lex->npatterns];
   memset(p, 0, sizeof *p);
-  p->text = xstrdup(text);
+  p->text = nt_util_strdup(text);
   p->folded = folded.data;
   p->flen = (uint32_t)folded.len;
   if (!p->text) {
@@ -262,7 +254,7 @@ static int line_entity(loader *ld, char **f, size_t n, int file_type) {
     if (idx >= ld->dir_first_entity)
       return fail(ld, NT_ERR_LEXICON, "duplicate entity \"%s\"", f[1]);
     nt_entity *e = &lex->entities[idx]; /* a later directory overrides */
-    char *name = xstrdup(f[2]), *a = xstrdup(attrs);
+    char *name = nt_util_strdup(f[2]), *a = nt_util_strdup(attrs);
     if (!name || !a) {
       free(name);
       free(a);
@@ -279,9 +271,9 @@ static int line_entity(loader *ld, char **f, size_t n, int file_type) {
     return nomem(ld);
   nt_entity *e = &lex->entities[lex->nentities];
   memset(e, 0, sizeof *e);
-  e->id = xstrdup(f[1]);
-  e->name = xstrdup(f[2]);
-  e->attrs = xstrdup(attrs);
+  e->id = nt_util_strdup(f[1]);
+  e->name = nt_util_strdup(f[2]);
+  e->attrs = nt_util_strdup(attrs);
   attr_dup(attrs, "category", &e->category);
   attr_dup(attrs, "country", &e->country);
   attr_dup(attrs, "lists", &e->lists);
@@ -405,8 +397,8 @@ static int line_topic(loader *ld, char **f, size_t n) {
                    sizeof *lex->topics) < 0)
     return nomem(ld);
   nt_topic *tp = &lex->topics[lex->ntopics];
-  tp->id = xstrdup(f[1]);
-  tp->label = xstrdup(f[2]);
+  tp->id = nt_util_strdup(f[1]);
+  tp->label = nt_util_strdup(f[2]);
   tp->scale = 4.0;
   lex->ntopics++;
   char *scale = NULL;
@@ -459,8 +451,8 @@ static int line_topic_entity(loader *ld, char **f, size_t n) {
     if (!eq)
       return fail(ld, NT_ERR_LEXICON, "selector needs key=value after \"%s:\"", f[2]);
     *eq = '\0';
-    r->key = xstrdup(colon + 1);
-    r->value = xstrdup(eq + 1);
+    r->key = nt_util_strdup(colon + 1);
+    r->value = nt_util_strdup(eq + 1);
     if (!r->key || !r->value) {
       free(r->key);
       free(r->value);
@@ -496,7 +488,7 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   nt_regex_rule *r = &(*arr)[(*n)++];
   r->kind = kind;
   r->code = re;
-  r->replacement = xstrdup(extra);
+  r->replacement = nt_util_strdup(extra);
   r->reason = r->replacement;
   return r->replacement ? 0 : nomem(ld);
 }
@@ -584,7 +576,7 @@ static int expand_atom(const char **p, expansion *out, int depth) {
       memcpy(buf, s, k);
       buf[k] = '\0';
       s += k;
-      char *d = xstrdup(buf);
+      char *d = nt_util_strdup(buf);
       if (!d || expansion_add(out, d) < 0)
         return -1;
     }
@@ -609,13 +601,13 @@ static int expand_atom(const char **p, expansion *out, int depth) {
     buf[n] = '\0';
     *p = s + n;
   }
-  char *d = xstrdup(buf);
+  char *d = nt_util_strdup(buf);
   return d ? expansion_add(out, d) : -1;
 }
 
 /* A sequence of atoms, each optionally followed by ?. */
 static int expand_seq(const char **p, expansion *out, int depth) {
-  char *empty = xstrdup("");
+  char *empty = nt_util_strdup("");
   if (!empty || expansion_add(out, empty) < 0)
     return -1;
   while (**p && **p != '|' && **p != ')') {
@@ -623,7 +615,7 @@ static int expand_seq(const char **p, expansion *out, int depth) {
     int rc = expand_atom(p, &atom, depth);
     if (rc == 0 && **p == '?') {
       (*p)++;
-      char *e = xstrdup("");
+      char *e = nt_util_strdup("");
       rc = e ? expansion_add(&atom, e) : -1;
     }
     if (rc == 0 && **p && strchr("*+{", **p))
@@ -669,7 +661,7 @@ static int expand_pattern(const char *pattern, expansion *out) {
 /* Give pattern k the label as its text (shown as the cue in evidence). */
 static int set_label(loader *ld, size_t k, const char *label) {
   nt_pattern *pt = &ld->lex->patterns[k];
-  char *d = xstrdup(label);
+  char *d = nt_util_strdup(label);
   if (!d)
     return nomem(ld);
   free(pt->text);
@@ -801,7 +793,7 @@ static int load_file(loader *ld, const char *path, enum file_kind kind,
   if (nt_util_grow(&lex->files, &lex->filecap, lex->nfiles + 1,
                    sizeof *lex->files) < 0)
     return nomem(ld);
-  lex->files[lex->nfiles] = xstrdup(path);
+  lex->files[lex->nfiles] = nt_util_strdup(path);
   if (!lex->files[lex->nfiles])
     return nomem(ld);
   ld->file = (uint32_t)lex->nfiles++;
@@ -896,7 +888,7 @@ static int load_dir(loader *ld, const char *dir) {
         (df.order = classify(de->d_name, &df.kind, &df.type)) < 0)
       continue;
     if (nt_util_grow(&files, &cap, n + 1, sizeof *files) < 0 ||
-        !(df.name = xstrdup(de->d_name))) {
+        !(df.name = nt_util_strdup(de->d_name))) {
       rc = -1;
       nt_error_set(ld->err, NT_ERR_NOMEM, dir, 0, "out of memory");
       break;
@@ -1137,7 +1129,7 @@ size_t nt_lexicon_check(const nt_lexicon *lex, nt_check_fn fn, void *data) {
       problems++;
     }
     if (e->country && *e->country && strcmp(e->country, "-") != 0) {
-      char *list = xstrdup(e->country);
+      char *list = nt_util_strdup(e->country);
       for (char *tok = list ? strtok(list, ",") : NULL; tok; tok = strtok(NULL, ","))
         if (!idmap_get(&countries, tok, &dummy)) {
           report(fn, data, lex, e->file, e->line,

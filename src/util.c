@@ -45,6 +45,16 @@ int nt_buf_append(nt_buf *b, const void *p, size_t n) {
 
 int nt_buf_putc(nt_buf *b, char c) { return nt_buf_append(b, &c, 1); }
 
+char *nt_util_strdup(const char *s) {
+  if (!s)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
 void nt_buf_free(nt_buf *b) {
   free(b->data);
   b->data = NULL;

@@ -331,15 +331,7 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
 }
 
 nt_zone nt_zone_at(const nt_zones *z, size_t off) {
-  size_t lo = 0, hi = z->n;
-  while (hi - lo > 1) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (z->spans[mid].start <= off)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return z->n ? z->spans[lo].zone : NT_ZONE_BODY;
+  return z->n ? z->spans[line_of(z, off)].zone : NT_ZONE_BODY;
 }
 
 void nt_zone_free(nt_zones *z) {
