@@ -233,19 +233,33 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* JSON Lines when the name says so, or when most of the first non-blank
+ * lines (within the first chunk) start with '{' - so a stream whose first
+ * line is malformed is still read line by line. */
 static nt_format sniff(nt_input *in, const char *path) {
   if (in->fmt != NT_FORMAT_AUTO)
     return in->fmt;
   if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
     return NT_FORMAT_JSONL;
   fill(in);
-  size_t i = in->bpos;
+  size_t i = in->bpos, lines = 0, objects = 0;
   if (in->blen - i >= 3 && memcmp(in->buf + i, "\xEF\xBB\xBF", 3) == 0)
     i += 3;
-  while (i < in->blen && (in->buf[i] == ' ' || in->buf[i] == '\t' ||
-                          in->buf[i] == '\n' || in->buf[i] == '\r'))
-    i++;
-  return i < in->blen && in->buf[i] == '{' ? NT_FORMAT_JSONL : NT_FORMAT_TEXT;
+  while (i < in->blen && lines < 16) {
+    while (i < in->blen && strchr(" \t\r\n", in->buf[i]))
+      i++;
+    if (i >= in->blen)
+      break;
+    lines++;
+    objects += in->buf[i] == '{';
+    if (lines == 1 && in->buf[i] == '{')
+      return NT_FORMAT_JSONL;
+    const char *nl = memchr(in->buf + i, '\n', in->blen - i);
+    if (!nl)
+      break;
+    i = (size_t)(nl - in->buf) + 1;
+  }
+  return lines >= 2 && objects * 2 > lines ? NT_FORMAT_JSONL : NT_FORMAT_TEXT;
 }
 
 static void item_error(nt_input *in, nt_input_item *it, long line,

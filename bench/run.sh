@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# bench/run.sh [OPTIONS] - newstag's throughput and memory next to its floors
+# (cat, ripgrep with every lexicon alias) and its peer (the npm package
+# compromise), on the shared Reuters-21578 and BBC News corpora.  See
+# bench/README.md for what each column means and the figures measured here.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+corpora=$repo/../shared/corpora
+newstag=$repo/build/newstag
+work=/tmp/newstag-bench
+runs=5
+peer_runs=3
+prefix_mb=2
+big=0
+big_mb=1000
+dist=0
+dist_mb=200
+do_compromise=1
+do_callgrind=1
+keep=0
+compromise_version=14.17.0
+
+usage() {
+  cat <<EOF
+Usage: bench/run.sh [OPTIONS]
+
+Times, on reuters21578.jsonl and bbc-news.jsonl: cat (the I/O floor), rg with
+every lexicon alias (the raw matching floor), compromise (places and
+organisations, on a prefix of each corpus) and newstag -j1 / -j2.  Prints the
+median of several runs, MB/s (MB = 10^6 bytes), newstag's speed ratio to each
+row, peak RSS, and callgrind instructions per MB of newstag -j1.
+
+Options:
+  --corpora DIR     folder with reuters21578.jsonl and bbc-news.jsonl
+                    (default: ../shared/corpora from the repository root)
+  --newstag FILE    the binary to time (default: build/newstag); it is copied
+                    to the work folder first so a rebuild cannot change it mid-run
+  --work DIR        scratch folder, never inside the repository
+                    (default: /tmp/newstag-bench)
+  --runs N          runs per measurement (default 5; median reported)
+  --peer-runs N     runs of compromise (default 3)
+  --prefix-mb N     size of the corpus prefix for compromise and callgrind
+                    (default 2)
+  --no-compromise   skip compromise
+  --no-callgrind    skip callgrind
+  --big             also build a ~1 GB JSON Lines file in the work folder by
+                    repeating the corpora, and time newstag on it (peak RSS)
+  --big-mb N        size of that file in MB (default 1000)
+  --distributed     also run bench/distributed.sh (GNU parallel --pipe, locally
+                    and over ssh to an sshd on 127.0.0.1)
+  --dist-mb N       size of the input of the distributed run (default 200)
+  --keep            keep the generated big files
+  -h, --help        this text
+EOF
+}
+
+die() { echo "bench: error: $*" >&2; exit 2; }
+note() { echo "bench: $*" >&2; }
+
+while (($#)); do
+  case $1 in
+    --corpora) corpora=${2:?}; shift 2 ;;
+    --corpora=*) corpora=${1#*=}; shift ;;
+    --newstag) newstag=${2:?}; shift 2 ;;
+    --newstag=*) newstag=${1#*=}; shift ;;
+    --work) work=${2:?}; shift 2 ;;
+    --work=*) work=${1#*=}; shift ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --peer-runs) peer_runs=${2:?}; shift 2 ;;
+    --prefix-mb) prefix_mb=${2:?}; shift 2 ;;
+    --no-compromise) do_compromise=0; shift ;;
+    --no-callgrind) do_callgrind=0; shift ;;
+    --big) big=1; shift ;;
+    --big-mb) big=1; big_mb=${2:?}; shift 2 ;;
+    --distributed) dist=1; shift ;;
+    --dist-mb) dist=1; dist_mb=${2:?}; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+  esac
+done
+
+corpora=$(cd "$corpora" 2>/dev/null && pwd) || die "no corpora folder"
+reuters=$corpora/reuters21578.jsonl
+bbc=$corpora/bbc-news.jsonl
+for f in "$reuters" "$bbc"; do [ -r "$f" ] || die "cannot read $f"; done
+[ -x "$newstag" ] || die "no executable $newstag (build it: cmake --build build -j2)"
+newstag=$(cd "$(dirname "$newstag")" && pwd)/$(basename "$newstag")
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+case "$work/" in "$repo"/*) die "the work folder must not be inside the repository" ;; esac
+
+# --- tools: install only what is missing -------------------------------------
+ensure() { # ensure COMMAND DEBIAN-PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "$1 is missing: install the Debian package $2"
+  note "installing the Debian package $2"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null && apt-get install -y -qq "$2" >/dev/null; } ||
+    die "cannot install $2"
+}
+ensure /usr/bin/time time
+ensure rg ripgrep
+if ((do_compromise)); then ensure node nodejs; ensure npm npm; fi
+if ((do_callgrind)); then ensure valgrind valgrind; fi
+
+# --- the binary: a snapshot, so that a concurrent rebuild cannot change it -------
+nt=$work/newstag
+cp "$newstag" "$nt"
+if [ -f "$(dirname "$newstag")/CMakeCache.txt" ] && [ -z "${NEWSTAG_LEXICON_DIR:-}" ]; then
+  # a build-tree binary reads the source lexicons; the copy is told where they are
+  export NEWSTAG_LEXICON_DIR=$repo/lexicons
+fi
+if ! cmp -s <("$newstag" -q - <"$repo/tests/golden/records.jsonl") \
+            <("$nt" -q - <"$repo/tests/golden/records.jsonl"); then
+  die "the copy of $newstag does not behave like the original (lexicon folder?)"
+fi
+if "$nt" -j 2 -f jsonl - </dev/null >/dev/null 2>&1; then
+  has_j=1
+  j1=(-j 1)
+  j2=(-j 2)
+else
+  has_j=0
+  j1=()
+  j2=()
+  note "newstag rejects -j 2: newstag runs without -j (one row, labelled 'no -j')"
+fi
+
+bytes() { stat -c %s "$1"; }
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
+
+# prefix FILE N OUT: the first whole lines of FILE within N MB
+prefix() {
+  LC_ALL=C awk -v max="$(($2 * 1000000))" '{ s += length($0) + 1; if (s > max) exit; print }' \
+    "$1" >"$3"
+}
+
+# timeit RUNS IN CMD...: runs CMD RUNS times with stdin IN, stdout to /dev/null;
+# sets T_MED (median wall seconds), T_ALL (every run), C_MED (median user +
+# system CPU seconds) and RSS_KB (largest peak RSS over the runs), the last two
+# from /usr/bin/time -v.
+timeit() {
+  local n=$1 in=$2 i t0 t1 r
+  shift 2
+  local ts=() cs=()
+  RSS_KB=0
+  for ((i = 0; i < n; i++)); do
+    t0=$(date +%s%N)
+    if ! /usr/bin/time -v -o "$work/time.txt" "$@" <"$in" >/dev/null 2>"$work/stderr.txt"; then
+      note "failed: $* (stderr: $work/stderr.txt)"
+      tail -n 3 "$work/stderr.txt" >&2
+      return 1
+    fi
+    t1=$(date +%s%N)
+    ts+=($(((t1 - t0) / 1000)))
+    cs+=("$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%d", s * 1e6 }' "$work/time.txt")")
+    r=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
+    if ((r > RSS_KB)); then RSS_KB=$r; fi
+  done
+  T_MED=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{ a[NR] = $1 }
+    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
+  C_MED=$(printf '%s\n' "${cs[@]}" | sort -n | awk '{ a[NR] = $1 }
+    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
+  T_ALL=$(printf '%s\n' "${ts[@]}" | awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / 1e6 }')
+}
+
+# rows of the table
+R_CORPUS=() R_TOOL=() R_FILE=() R_BYTES=() R_RUNS=() R_SEC=() R_CPU=() R_RSS=()
+add_row() { # add_row CORPUS TOOL FILE RUNS
+  R_CORPUS+=("$1") R_TOOL+=("$2") R_FILE+=("$3") R_BYTES+=("$(bytes "$3")")
+  R_RUNS+=("$4") R_SEC+=("$T_MED") R_CPU+=("$C_MED") R_RSS+=("$RSS_KB")
+  printf 'bench: %-14s %-22s %8s MB  runs: %s s  CPU %s s  peak RSS %s KB\n' "$1" "$2" \
+    "$(mb "$(bytes "$3")")" "$T_ALL" "$C_MED" "$RSS_KB" >&2
+}
+ratio() { # ratio A B: A / B with about three significant digits
+  awk -v a="$1" -v b="$2" 'BEGIN { x = a / b
+    printf (x >= 100 ? "%.0f" : x >= 10 ? "%.1f" : x >= 0.1 ? "%.2f" : "%.4f"), x }'
+}
+mbs_of() { awk -v b="${R_BYTES[$1]}" -v s="${R_SEC[$1]}" 'BEGIN { printf "%.2f", b / 1e6 / s }'; }
+row_of() { # row_of TOOL FILE: index of that row, or nothing
+  local i
+  for i in "${!R_TOOL[@]}"; do
+    if [ "${R_TOOL[$i]}" = "$1" ] && [ "${R_FILE[$i]}" = "$2" ]; then echo "$i"; return; fi
+  done
+}
+
+fuzzers() { pgrep -fa 'fuzz_' 2>/dev/null | cut -c1-100 || true; }
+
+# --- the machine ----------------------------------------------------------------
+machine() {
+  echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -1)," \
+    "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
+  echo "newstag: $("$nt" --version 2>&1 | head -1) ($newstag, copied to $nt), -j supported: $((has_j)) "
+  echo "rg: $(rg --version | head -1); node: $(node --version 2>/dev/null || echo none)"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  local f
+  f=$(fuzzers)
+  if [ -n "$f" ]; then
+    echo "NOTE: fuzzers were running during this benchmark (each keeps a core busy):"
+    echo "$f" | sed 's/^/  /'
+  fi
+}
+machine | tee "$work/machine.txt"
+
+# --- the inputs ----------------------------------------------------------------------
+awk -F'\t' '$1 == "alias" && $3 != "" { print $3 }' "$repo"/lexicons/*.tsv | sort -u >"$work/aliases.txt"
+note "$(wc -l <"$work/aliases.txt") distinct alias texts from lexicons/*.tsv -> $work/aliases.txt"
+names=(reuters21578 bbc-news)
+files=("$reuters" "$bbc")
+pfiles=()
+for i in 0 1; do
+  prefix "${files[$i]}" "$prefix_mb" "$work/${names[$i]}.prefix.jsonl"
+  pfiles+=("$work/${names[$i]}.prefix.jsonl")
+done
+
+if ((do_compromise)); then
+  cdir=$work/npm
+  if [ "$(node -e "try{console.log(require('$cdir/node_modules/compromise/package.json').version)}catch(e){}")" \
+    != "$compromise_version" ]; then
+    note "npm install --prefix $cdir compromise@$compromise_version"
+    npm install --silent --prefix "$cdir" "compromise@$compromise_version" >/dev/null ||
+      die "npm install compromise failed"
+  fi
+  peer=$repo/../shared/eval/peers/compromise_tag.mjs
+  [ -r "$peer" ] || die "cannot read $peer"
+fi
+
+# --- the measurements -----------------------------------------------------------------
+jlabel1="newstag -j1"
+jlabel2="newstag -j2"
+((has_j)) || jlabel1="newstag (no -j)"
+for i in 0 1; do
+  c=${names[$i]} f=${files[$i]} p=${pfiles[$i]}
+  timeit "$runs" /dev/null cat "$f" && add_row "$c" "cat" "$f" "$runs"
+  timeit "$runs" /dev/null rg -F -w -i --count-matches -f "$work/aliases.txt" "$f" &&
+    add_row "$c" "rg -F -w -i (aliases)" "$f" "$runs"
+  timeit "$runs" /dev/null "$nt" "${j1[@]}" -q "$f" && add_row "$c" "$jlabel1" "$f" "$runs"
+  if ((has_j)); then
+    timeit "$runs" /dev/null "$nt" "${j2[@]}" -q "$f" && add_row "$c" "$jlabel2" "$f" "$runs"
+    # the same bytes either way
+    "$nt" "${j1[@]}" -q "$f" >"$work/out.j1"
+    "$nt" "${j2[@]}" -q "$f" >"$work/out.j2"
+    if cmp -s "$work/out.j1" "$work/out.j2"; then jsame[$i]=yes; else jsame[$i]=NO; fi
+    rm -f "$work/out.j1" "$work/out.j2"
+  fi
+  if ((do_compromise)); then
+    cp_label="$c:${prefix_mb}MB"
+    timeit "$runs" /dev/null "$nt" "${j1[@]}" -q "$p" && add_row "$cp_label" "$jlabel1" "$p" "$runs"
+    timeit "$peer_runs" "$p" env COMPROMISE_DIR="$cdir" node "$peer" &&
+      add_row "$cp_label" "compromise $compromise_version" "$p" "$peer_runs"
+  fi
+done
+timeit "$runs" /dev/null "$nt" "${j1[@]}" -q -f jsonl - && startup=$T_MED startup_rss=$RSS_KB
+
+# --- callgrind: instructions per MB --------------------------------------------
+cg_lines=()
+if ((do_callgrind)); then
+  collected() { # collected IN: instructions of newstag -j1 on IN
+    NEWSTAG_NO_JIT=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      "$nt" "${j1[@]}" -q -f jsonl - <"$1" 2>&1 >/dev/null |
+      sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+  }
+  base=$(collected /dev/null)
+  for i in 0 1; do
+    p=${pfiles[$i]}
+    ir=$(collected "$p")
+    cg_lines+=("$(awk -v c="${names[$i]}" -v ir="$ir" -v base="$base" -v b="$(bytes "$p")" 'BEGIN {
+      printf "%-14s %5.2f MB: %7.0f M Ir in all, %6.0f M Ir/MB; after start-up %6.0f M Ir/MB (= Ir/byte)",
+        c, b / 1e6, ir / 1e6, ir / b, (ir - base) / b }')")
+  done
+fi
+
+# --- big file -----------------------------------------------------------------------
+big_lines=()
+if ((big)); then
+  bigf=$work/big.jsonl
+  target=$((big_mb * 1000000))
+  if [ ! -f "$bigf" ] || (($(bytes "$bigf") < target)); then
+    note "writing $bigf (~$big_mb MB, the corpora repeated)"
+    : >"$bigf"
+    while (($(bytes "$bigf") < target)); do
+      for f in "$corpora"/*.jsonl; do
+        cat "$f" >>"$bigf"
+        [ -z "$(tail -c 1 "$f")" ] || echo >>"$bigf"
+      done
+    done
+  fi
+  nrec=$(grep -c . "$bigf")
+  runbig() { # runbig LABEL ARGS...
+    local label=$1 t0 t1 n r
+    shift
+    t0=$(date +%s%N)
+    /usr/bin/time -v -o "$work/time.txt" "$nt" "$@" -q "$bigf" | wc -l >"$work/count.txt"
+    t1=$(date +%s%N)
+    n=$(cat "$work/count.txt")
+    r=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
+    big_lines+=("$(awk -v l="$label" -v b="$(bytes "$bigf")" -v t="$(((t1 - t0) / 1000))" -v r="$r" \
+      -v n="$n" -v want="$nrec" 'BEGIN {
+      printf "%-16s %8.1f MB  %7.1f s  %7.2f MB/s  peak RSS %6.1f MB (target <= 64: %s)  %d of %d records out",
+        l, b / 1e6, t / 1e6, b / t, r / 1024, (r / 1024 <= 64 ? "met" : "NOT MET"), n, want }')")
+  }
+  runbig "$jlabel1" "${j1[@]}"
+  ((has_j)) && runbig "$jlabel2" "${j2[@]}"
+  ((keep)) || rm -f "$bigf"
+fi
+
+# --- the table ------------------------------------------------------------------------
+{
+  echo
+  printf '%-16s %-24s %8s %4s %9s %9s %8s %9s %8s %8s %8s\n' corpus tool "input MB" runs "median s" \
+    "MB/s" "CPU s" "MB/CPU-s" "j1 ×" "j2 ×" "RSS MB"
+  for i in "${!R_TOOL[@]}"; do
+    k1=$(row_of "$jlabel1" "${R_FILE[$i]}")
+    k2=$(row_of "$jlabel2" "${R_FILE[$i]}")
+    m=$(mbs_of "$i")
+    x1=- x2=-
+    [ -n "$k1" ] && x1=$(ratio "$(mbs_of "$k1")" "$m")
+    [ -n "$k2" ] && x2=$(ratio "$(mbs_of "$k2")" "$m")
+    printf '%-16s %-24s %8s %4s %9.3f %9s %8.3f %9s %8s %8s %8.1f\n' "${R_CORPUS[$i]}" "${R_TOOL[$i]}" \
+      "$(mb "${R_BYTES[$i]}")" "${R_RUNS[$i]}" "${R_SEC[$i]}" "$m" "${R_CPU[$i]}" \
+      "$(awk -v b="${R_BYTES[$i]}" -v c="${R_CPU[$i]}" 'BEGIN { printf (c > 0 ? "%.2f" : "-"), b / 1e6 / (c > 0 ? c : 1) }')" \
+      "$x1" "$x2" \
+      "$(awk -v r="${R_RSS[$i]}" 'BEGIN { print r / 1024 }')"
+  done
+  echo "(j1 × / j2 × = newstag -j1 / -j2 MB/s on the same input divided by this row's MB/s;"
+  echo " MB = 10^6 bytes; median wall time of 'runs' runs; CPU s = median user+system CPU time;"
+  echo " MB/CPU-s = MB per CPU second, less sensitive to other load; RSS = largest peak RSS, /usr/bin/time -v)"
+  printf 'newstag start-up (lexicon load, empty input): %.3f s, peak RSS %.1f MB\n' \
+    "${startup:-0}" "$(awk -v r="${startup_rss:-0}" 'BEGIN { print r / 1024 }')"
+  if ((has_j)); then
+    echo "-j1 and -j2 output byte-identical: reuters21578 ${jsame[0]}, bbc-news ${jsame[1]}"
+  else
+    echo "NOTE: newstag rejected -j 2; it ran without -j and there is no -j2 row"
+  fi
+  if ((${#cg_lines[@]})); then
+    echo
+    echo "callgrind, newstag -j1, NEWSTAG_NO_JIT=1, ${prefix_mb} MB prefix" \
+      "(start-up on empty input: $(awk -v b="$base" 'BEGIN { printf "%.0f", b / 1e6 }') M Ir):"
+    printf '  %s\n' "${cg_lines[@]}"
+  fi
+  if ((${#big_lines[@]})); then
+    echo
+    echo "big file ($nrec records):"
+    printf '  %s\n' "${big_lines[@]}"
+  fi
+
+  echo
+  echo "targets:"
+  verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 >= t + 0) ? "met" : "NOT MET" }'; }
+  for i in 0 1; do
+    k1=$(row_of "$jlabel1" "${files[$i]}")
+    kr=$(row_of "rg -F -w -i (aliases)" "${files[$i]}")
+    [ -n "$k1" ] || continue
+    v=$(mbs_of "$k1")
+    vc=$(awk -v b="${R_BYTES[$k1]}" -v c="${R_CPU[$k1]}" 'BEGIN { printf "%.2f", b / 1e6 / c }')
+    echo "  ${names[$i]}: >= 150 MB/s per core end to end: $v MB/s ($vc MB per CPU second)" \
+      "-> $(verdict "$v" 150)"
+    if [ -n "$kr" ]; then
+      v2=$(awk -v a="$v" -v b="$(mbs_of "$kr")" 'BEGIN { printf "%.2f", a / b }')
+      echo "  ${names[$i]}: faster than rg with the same aliases: ${v2}× -> $(verdict "$v2" 1.0001)"
+    fi
+    kc=$(row_of "compromise $compromise_version" "${pfiles[$i]}")
+    kp=$(row_of "$jlabel1" "${pfiles[$i]}")
+    if [ -n "$kc" ] && [ -n "$kp" ]; then
+      v2=$(awk -v a="$(mbs_of "$kp")" -v b="$(mbs_of "$kc")" 'BEGIN { printf "%.0f", a / b }')
+      echo "  ${names[$i]}: >= 500× compromise (${prefix_mb} MB prefix): ${v2}× -> $(verdict "$v2" 500)"
+    fi
+    k2=$(row_of "$jlabel2" "${files[$i]}")
+    if [ -n "$k2" ]; then
+      v2=$(awk -v a="$(mbs_of "$k2")" -v b="$v" 'BEGIN { printf "%.2f", a / b }')
+      echo "  ${names[$i]}: -j2 >= 1.8× -j1: ${v2}× -> $(verdict "$v2" 1.8)"
+    fi
+  done
+  if ((${#big_lines[@]})); then
+    echo "  peak RSS <= 64 MB on ${big_mb} MB: see 'big file' above"
+  fi
+  f=$(fuzzers)
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)${f:+; a fuzzer was still running}"
+} | tee "$work/results.txt"
+
+if ((dist)); then
+  echo
+  dargs=(--newstag "$nt" --corpora "$corpora" --work "$work" --mb "$dist_mb")
+  ((keep)) && dargs+=(--keep)
+  "$here/distributed.sh" "${dargs[@]}"
+fi
