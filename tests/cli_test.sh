@@ -4,16 +4,8 @@
 set -u
 exe=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-check() { # check DESCRIPTION COMMAND...: the command must succeed
-  local what=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what" >&2; fi
-}
 
 run() { # run ARGS...: sets $rc, $out, $err
   "$exe" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -125,5 +117,4 @@ for i in $(seq 1 300); do cat "$tmp/in.jsonl"; done >"$tmp/many.jsonl"
 "$exe" -q "$tmp/many.jsonl" 2>"$tmp/err" | head -1 >/dev/null
 check "closed pipe: no message" test ! -s "$tmp/err"
 
-echo "$pass passed, $fail failed"
-test "$fail" -eq 0
+finish

@@ -6,15 +6,7 @@
 set -u
 exe=$1
 shim=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/lib.sh"
 printf 'Russia\n' >"$tmp/a.txt"
 printf 'China\n' >"$tmp/b.txt"
 printf '{"id":"1","text":"India"}\n{"id":"2","text":"Iran"}\n' >"$tmp/c.jsonl"
@@ -44,5 +36,4 @@ NT_INJECT="fwrite=2" LD_PRELOAD=$shim "$exe" "$tmp/c.jsonl" >"$tmp/out" 2>"$tmp/
 rc=$?
 check "failed write exits 4" test "$rc" -eq 4
 check "failed write message" grep -q "cannot write output: Input/output error" "$tmp/err"
-echo "$pass passed, $fail failed"
-test "$fail" -eq 0
+finish

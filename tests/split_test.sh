@@ -14,16 +14,8 @@
 set -u
 exe=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-check() { # check DESCRIPTION COMMAND...: the command must succeed
-  local what=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what" >&2; fi
-}
 
 # The input: the golden records (with their malformed and blank lines), the
 # bundled article and some newswire-like text as records, repeated with
@@ -136,5 +128,4 @@ done
 check "empty part: no output" test -z "$("$exe" -q -f jsonl - </dev/null)"
 check "blank part: no output" test -z "$(printf '\n\n' | "$exe" -q -f jsonl -)"
 
-echo "$pass passed, $fail failed"
-test "$fail" -eq 0
+finish

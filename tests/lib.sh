@@ -1,0 +1,23 @@
+# lib.sh - shared by the shell tests: a temporary folder removed at exit,
+# check DESCRIPTION COMMAND... (counts, and names what failed), and finish
+# (prints the "N passed, M failed" line and sets the exit status).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $what" >&2
+  fi
+}
+
+finish() {
+  echo "$pass passed, $fail failed"
+  test "$fail" -eq 0
+}
