@@ -119,7 +119,6 @@ typedef struct nt_options {
   double min_salience;  /* entities less salient than this are not reported */
   unsigned types;       /* bit 1 << nt_entity_type for each type to report */
   unsigned fields;      /* NT_FIELD_* bits: which fields the JSON has */
-  int keep_boilerplate; /* reserved */
   int emit_clean_text;  /* add the cleaned text to the JSON output */
   int tsv;              /* write one tab-separated row per mention instead */
 } nt_options;
