@@ -330,11 +330,16 @@ void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
   const nt_edit *next = edit_at(t, last, 1);
   if (next && next->start < *oe)
     *oe = next->start;
-  for (size_t k = 0; k < t->ncuts; k++) /* removed characters (few) */
-    if (t->cuts[k] > last && t->cuts[k] < *oe) {
-      *oe = t->cuts[k];
-      break;
-    }
+  size_t lo = 0, hi = t->ncuts; /* removed characters: ascending offsets */
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->cuts[mid] <= last)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < t->ncuts && t->cuts[lo] < *oe)
+    *oe = t->cuts[lo];
 }
 
 void nt_clean_free(nt_text *t) {
