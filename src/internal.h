@@ -30,6 +30,8 @@ int nt_buf_reserve(nt_buf *b, size_t extra); /* 0 ok, -1 out of memory */
 int nt_buf_append(nt_buf *b, const void *p, size_t n);
 int nt_buf_putc(nt_buf *b, char c);
 char *nt_util_strdup(const char *s); /* NULL for NULL or out of memory */
+/* Narrow [*a, *b) of s past spaces and tabs at both ends. */
+void nt_util_trim(const char *s, size_t *a, size_t *b);
 void nt_buf_free(nt_buf *b);
 
 /* Grow an array *arr of *cap elements of size elem to hold need elements.

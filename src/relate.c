@@ -912,20 +912,13 @@ static int relate_sentence(rel_ctx *x, const nt_matches *m, const char *s,
   return 0;
 }
 
-static void trim(const char *s, size_t *a, size_t *b) {
-  while (*a < *b && (s[*a] == ' ' || s[*a] == '\t'))
-    (*a)++;
-  while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t'))
-    (*b)--;
-}
-
 static int relate_line(rel_ctx *x, const nt_matches *m, const char *s,
                        const nt_zone_span *sp, size_t *mi) {
   for (size_t i = sp->start; i < sp->end;) {
     size_t e = sentence_end(s, sp->start, i, sp->end);
     x->cs = i;
     x->ce = e;
-    trim(s, &x->cs, &x->ce);
+    nt_util_trim(s, &x->cs, &x->ce);
     if (x->ce - x->cs <= MAX_SENTENCE && x->ce > x->cs &&
         relate_sentence(x, m, s, mi) < 0)
       return -1;

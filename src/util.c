@@ -55,6 +55,13 @@ char *nt_util_strdup(const char *s) {
   return d;
 }
 
+void nt_util_trim(const char *s, size_t *a, size_t *b) {
+  while (*a < *b && (s[*a] == ' ' || s[*a] == '\t'))
+    (*a)++;
+  while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t'))
+    (*b)--;
+}
+
 void nt_buf_free(nt_buf *b) {
   free(b->data);
   b->data = NULL;

@@ -31,16 +31,9 @@ static int add_span(nt_zones *z, size_t s, size_t e) {
   return 0;
 }
 
-static void trim(const char *s, size_t *a, size_t *b) {
-  while (*a < *b && (s[*a] == ' ' || s[*a] == '\t'))
-    (*a)++;
-  while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t'))
-    (*b)--;
-}
-
 static int is_blank(const char *s, const nt_zone_span *sp) {
   size_t a = sp->start, b = sp->end;
-  trim(s, &a, &b);
+  nt_util_trim(s, &a, &b);
   return a == b;
 }
 
@@ -58,7 +51,7 @@ static size_t count_words(const char *s, size_t a, size_t b) {
 /* The first rule that matches the trimmed line, or -1. */
 static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
                     const char *s, size_t a, size_t b, const char **reason) {
-  trim(s, &a, &b);
+  nt_util_trim(s, &a, &b);
   if (a == b || b - a > 400)
     return -1;
   for (size_t r = 0; r < lex->nzone_rules; r++) {
@@ -82,7 +75,7 @@ static void mark(nt_zone_span *sp, const char *reason) {
 /* Does line i look like a headline (short, no final full stop)? */
 static int headline_like(const char *s, const nt_zone_span *sp) {
   size_t a = sp->start, b = sp->end;
-  trim(s, &a, &b);
+  nt_util_trim(s, &a, &b);
   size_t w = count_words(s, a, b);
   return w > 0 && w <= 30 && b - a <= 300 && s[b - 1] != '.';
 }
@@ -190,7 +183,7 @@ static void apply_hints(const nt_zones *z, const nt_text *t, nt_markup *mk,
  * item of a navigation menu ("World", "Middle East", "Sign In"). */
 static int menu_like(const char *s, const nt_zone_span *sp) {
   size_t a = sp->start, b = sp->end;
-  trim(s, &a, &b);
+  nt_util_trim(s, &a, &b);
   size_t w = count_words(s, a, b);
   if (w == 0 || w > 3 || b - a > 30 || strchr(".!?,:;", s[b - 1]))
     return 0;
@@ -222,7 +215,7 @@ static void mark_menus(nt_zones *z, const char *s, const line_info *info) {
 /* Mostly link text: a menu, a list of related links or sources. */
 static int link_dense(const char *s, const nt_zone_span *sp, const line_info *li) {
   size_t a = sp->start, b = sp->end;
-  trim(s, &a, &b);
+  nt_util_trim(s, &a, &b);
   return b > a && li->link_bytes * 10 >= (b - a) * 6 && count_words(s, a, b) <= 15;
 }
 

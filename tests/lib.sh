@@ -17,6 +17,20 @@ check() {
   fi
 }
 
+# check_quiet DESCRIPTION COMMAND...: like check, with the command's output
+# kept out of the way and shown (its last lines) only when it fails
+check_quiet() {
+  local what=$1
+  shift
+  if "$@" >"$tmp/log" 2>&1; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL: $what" >&2
+    tail -20 "$tmp/log" >&2
+  fi
+}
+
 finish() {
   echo "$pass passed, $fail failed"
   test "$fail" -eq 0
