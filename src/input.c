@@ -348,7 +348,8 @@ static int read_text(nt_input *in, nt_input_item *it) {
 static int read_line(nt_input *in) {
   in->rec.len = 0;
   int too_big = 0, any = 0;
-  while (fill(in) > 0) {
+  /* fill only once the buffer is used up: no copying of what is left */
+  while (in->bpos < in->blen || fill(in) > 0) {
     any = 1;
     char *start = in->buf + in->bpos;
     size_t n = in->blen - in->bpos;

@@ -74,6 +74,7 @@ enum {
   NT_AF_NOPLURAL = 1u << 6,
   NT_AF_STEM = 1u << 7,
   NT_AF_CAPSWORD = 1u << 12, /* a word too: in capitals it needs support */
+  NT_AF_ANCHOR = 1u << 13,   /* a head of a topic pattern: may end in a word */
   /* derived at load time */
   NT_AF_PLURAL = 1u << 8,
   NT_AF_ACRONYM = 1u << 9,
@@ -86,7 +87,8 @@ typedef enum nt_pattern_kind {
   NT_PK_STOP = 1,  /* target: unused */
   NT_PK_CUE = 2,   /* target: topic index */
   NT_PK_PREFIX = 3, /* a word that makes a following alias part of a name */
-  NT_PK_SUFFIX = 4  /* a word that makes a preceding alias part of a name */
+  NT_PK_SUFFIX = 4, /* a word that makes a preceding alias part of a name */
+  NT_PK_ANCHOR = 5  /* a head of a topic pattern; target: index in topic_res */
 } nt_pattern_kind;
 
 typedef struct nt_entity {
@@ -123,11 +125,14 @@ typedef enum nt_zone_rule_kind {
   NT_ZR_LINE = 1,
   NT_ZR_TEASER_END = 2,
   NT_ZR_TAGLINE = 3,
-  NT_ZR_CLASS = 4 /* an HTML class or id naming boilerplate */
+  NT_ZR_CLASS = 4, /* an HTML class or id naming boilerplate */
+  NT_ZR_ANY = 5    /* the gated (anchored) rules as one, marked by index */
 } nt_zone_rule_kind;
 
 typedef struct nt_regex_rule {
   int kind;
+  int gated; /* topic patterns: run only where the trie found a head;
+              * zone rules: tried by the NT_ZR_ANY rule */
   void *code; /* pcre2_code_8 * */
   char *replacement, *reason;
 } nt_regex_rule;
@@ -281,6 +286,8 @@ typedef struct nt_matches {
   size_t ncues, cuecap;
   nt_mention *affixes; /* selected prefix and suffix words */
   size_t naffixes, affixcap;
+  nt_mention *anchors; /* heads of topic patterns, by start (target: rule) */
+  size_t nanchors, anchorcap;
   uint8_t *plain; /* entity -> named by an unflagged alias (match.c) */
   size_t plaincap, plain_init;
   uint32_t *touched;

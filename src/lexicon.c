@@ -92,6 +92,7 @@ typedef struct loader {
   uint32_t file;    /* index into lex->files */
   long line;
   size_t dir_first_entity; /* entities defined before this directory */
+  nt_buf zone_any; /* the anchored zone rules as one alternation */
 } loader;
 
 static int fail(loader *ld, nt_status st, const char *fmt, const char *arg) {
@@ -487,6 +488,7 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   }
   nt_regex_rule *r = &(*arr)[(*n)++];
   r->kind = kind;
+  r->gated = 0;
   r->code = re;
   r->replacement = nt_util_strdup(extra);
   r->reason = r->replacement;
@@ -658,6 +660,125 @@ static int expand_pattern(const char *pattern, expansion *out) {
   return 0;
 }
 
+/* ---- heads of the other patterns ----------------------------------------
+ * Every match of a pattern begins with one of its heads: the finite prefix
+ * of each branch, expanded up to the first atom that is not finite.  The
+ * heads go into the trie (NT_PK_ANCHOR), and score.c runs the pattern only
+ * where one was found instead of over every line. */
+
+/* Past the rest of a branch: to its "|" or ")" (or the end). */
+static const char *skip_branch(const char *p) {
+  int depth = 0;
+  for (; *p; p++) {
+    if (*p == '\\' && p[1])
+      p++;
+    else if (*p == '[') { /* a class: "]" first is a literal */
+      p += p[1] == '^' ? 2 : 1;
+      if (*p == ']')
+        p++;
+      while (*p && *p != ']')
+        p += *p == '\\' && p[1] ? 2 : 1;
+      if (!*p)
+        return p;
+    } else if (*p == '(')
+      depth++;
+    else if (*p == ')' && depth-- == 0)
+      return p;
+    else if (*p == '|' && depth == 0)
+      return p;
+  }
+  return p;
+}
+
+static int head_alt(const char **p, expansion *out, int depth);
+
+/* The heads of one branch into out. */
+static int head_seq(const char **p, expansion *out, int depth) {
+  char *empty = nt_util_strdup("");
+  if (!empty || expansion_add(out, empty) < 0)
+    return -1;
+  while (**p && **p != '|' && **p != ')') {
+    expansion atom = {0}, next = {0};
+    const char *s = *p;
+    int rc, whole = 1; /* whole: the atom's forms are complete, not heads */
+    if (s[0] == '(' && s[1] == '?' && s[2] == ':' && depth < EXPAND_DEPTH) {
+      *p = s + 3;
+      rc = head_alt(p, &atom, depth + 1);
+      whole = rc == 1;
+      if (rc >= 0 && **p == ')')
+        (*p)++;
+      else
+        rc = -1;
+    } else {
+      rc = expand_atom(p, &atom, depth);
+    }
+    if (rc >= 0 && **p && strchr("*+{", **p))
+      rc = -1; /* repeated: the heads end before it */
+    if (rc >= 0 && **p == '?') {
+      (*p)++;
+      char *e = nt_util_strdup("");
+      rc = e ? expansion_add(&atom, e) : -1;
+    }
+    if (rc < 0) { /* not finite: the heads end here */
+      expansion_free(&atom);
+      *p = skip_branch(s);
+      return 0;
+    }
+    rc = expansion_product(out, &atom, &next);
+    expansion_free(&atom);
+    expansion_free(out);
+    *out = next;
+    if (rc < 0)
+      return -2;
+    if (!whole) {
+      *p = skip_branch(*p);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Heads of every branch into out: 1 when they are whole matches, 0 when
+ * some are only prefixes, negative when there are too many. */
+static int head_alt(const char **p, expansion *out, int depth) {
+  int whole = 1;
+  for (;;) {
+    expansion seq = {0};
+    int rc = head_seq(p, &seq, depth);
+    for (size_t i = 0; rc >= 0 && i < seq.n; i++) {
+      if (expansion_add(out, seq.forms[i]) < 0)
+        rc = -2;
+      seq.forms[i] = NULL;
+    }
+    expansion_free(&seq);
+    if (rc < 0)
+      return rc;
+    whole &= rc;
+    if (**p != '|')
+      return whole;
+    (*p)++;
+  }
+}
+
+/* The heads of a pattern, each starting with a letter or digit; -1 when
+ * some match could begin with anything else (the pattern then runs on
+ * every line). */
+static int head_pattern(const char *pattern, expansion *out) {
+  const char *p = pattern;
+  if (strstr(pattern, "\\Q") || strstr(pattern, "(?x") ||
+      head_alt(&p, out, 0) < 0 || *p)
+    goto fail;
+  for (size_t i = 0; i < out->n; i++) {
+    unsigned char c = (unsigned char)out->forms[i][0];
+    if (!(c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
+      goto fail;
+  }
+  return 0;
+fail:
+  expansion_free(out);
+  return -1;
+}
+
 /* Give pattern k the label as its text (shown as the cue in evidence). */
 static int set_label(loader *ld, size_t k, const char *label) {
   nt_pattern *pt = &ld->lex->patterns[k];
@@ -667,6 +788,23 @@ static int set_label(loader *ld, size_t k, const char *label) {
   free(pt->text);
   pt->text = d;
   return 0;
+}
+
+/* The heads of the last topic pattern as anchors, when it has them. */
+static int add_heads(loader *ld, const char *pattern) {
+  nt_lexicon *lex = ld->lex;
+  expansion x = {0};
+  if (head_pattern(pattern, &x) < 0)
+    return 0;
+  uint32_t rule = (uint32_t)(lex->ntopic_res - 1);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < x.n; i++)
+    rc = add_pattern(ld, NT_PK_ANCHOR, rule, x.forms[i],
+                     NT_AF_NOCASE | NT_AF_ANCHOR, 0);
+  expansion_free(&x);
+  if (rc == 0)
+    lex->topic_res[rule].gated = 1;
+  return rc;
 }
 
 static int line_pattern(loader *ld, char **f, size_t n) {
@@ -718,8 +856,10 @@ static int line_pattern(loader *ld, char **f, size_t n) {
                      (int)(lex->npatterns - 1), wrapped, "",
                      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
   free(wrapped);
-  return rc;
+  return rc < 0 ? rc : add_heads(ld, f[2]);
 }
+
+static int zone_any_add(loader *ld, const char *pattern);
 
 static int line_zone(loader *ld, char **f, size_t n) {
   static const char *kinds[] = {"tail", "line", "teaser-end", "tagline", "class"};
@@ -729,8 +869,70 @@ static int line_zone(loader *ld, char **f, size_t n) {
     if (strcmp(f[0], kinds[k]) == 0)
       return add_regex(ld, &ld->lex->zone_rules, &ld->lex->nzone_rules,
                        &ld->lex->zonecap, k, f[1], f[2],
-                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
+                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS) < 0
+                 ? -1
+                 : zone_any_add(ld, f[1]);
   return fail(ld, NT_ERR_LEXICON, "unknown zone rule \"%s\"", f[0]);
+}
+
+/* Zone rules run on every line, and most are anchored at its start: those
+ * are also joined into one anchored alternation, each branch marked with
+ * its rule's index, so that one pcre2 call tries them all in file order
+ * (zone.c).  Rules that refer to groups by number or name stay alone. */
+static int zone_any_add(loader *ld, const char *pattern) {
+  nt_regex_rule *r = &ld->lex->zone_rules[ld->lex->nzone_rules - 1];
+  uint32_t opts = 0;
+  pcre2_pattern_info((const pcre2_code *)r->code, PCRE2_INFO_ALLOPTIONS, &opts);
+  if (r->kind == NT_ZR_CLASS || !(opts & PCRE2_ANCHORED))
+    return 0;
+  static const char *refs[] = {"\\g", "\\k", "(?P", "(?&", "(?R", "(?|",
+                               "(?<", "(?'", "(?(", "(?0", "(?1", "(?+", "(?-1"};
+  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
+    if (strstr(pattern, refs[i]) && strncmp(refs[i], "(?<", 3) != 0)
+      return 0;
+  for (const char *p = strstr(pattern, "(?<"); p; p = strstr(p + 1, "(?<"))
+    if (p[3] != '=' && p[3] != '!')
+      return 0; /* a named group, not a lookbehind */
+  for (const char *p = pattern; *p; p++)
+    if (*p == '\\' && p[1]) {
+      if (p[1] >= '1' && p[1] <= '9')
+        return 0;
+      p++;
+    }
+  char mark[40];
+  snprintf(mark, sizeof mark, ")(*MARK:%zu)", ld->lex->nzone_rules - 1);
+  nt_buf *b = &ld->zone_any;
+  if ((b->len && nt_buf_putc(b, '|') < 0) || nt_buf_append(b, "(?:", 3) < 0 ||
+      nt_buf_append(b, pattern, strlen(pattern)) < 0 ||
+      nt_buf_append(b, mark, strlen(mark)) < 0)
+    return nomem(ld);
+  r->gated = 1;
+  return 0;
+}
+
+/* The alternation, as a last rule of kind NT_ZR_ANY; when it cannot be
+ * compiled (too large), every rule runs alone. */
+static int zone_any_compile(loader *ld) {
+  nt_lexicon *lex = ld->lex;
+  int rc = 0;
+  if (ld->zone_any.len) {
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)ld->zone_any.data, ld->zone_any.len,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code,
+                                   &off, NULL);
+    if (re)
+      pcre2_code_free(re);
+    if (re && add_regex(ld, &lex->zone_rules, &lex->nzone_rules, &lex->zonecap,
+                        NT_ZR_ANY, ld->zone_any.data, "", PCRE2_UTF | PCRE2_UCP |
+                        PCRE2_CASELESS) < 0)
+      rc = -1;
+    if (!re || rc < 0)
+      for (size_t i = 0; i < lex->nzone_rules; i++)
+        lex->zone_rules[i].gated = 0;
+  }
+  nt_buf_free(&ld->zone_any);
+  return rc;
 }
 
 static int line_clean(loader *ld, char **f, size_t n) {
@@ -964,6 +1166,9 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
     rc = load_dir(&ld, dirs[i]);
   idmap_free(&ld.entities);
   idmap_free(&ld.topics);
+  if (rc == 0)
+    rc = zone_any_compile(&ld);
+  nt_buf_free(&ld.zone_any);
   if (rc == 0) {
     link_same_keys(ld.lex);
     for (int w = 0; w < 2; w++)

@@ -88,7 +88,7 @@ static int flatten(nt_trie *tr, const tmp_trie *t, const nt_lexicon *lex) {
       tr->nchild[id]++;
     }
     for (uint32_t p = tr->out[id]; p != NONE; p = lex->patterns[p].next_same)
-      if (lex->patterns[p].flags & (NT_AF_PLURAL | NT_AF_STEM))
+      if (lex->patterns[p].flags & (NT_AF_PLURAL | NT_AF_STEM | NT_AF_ANCHOR))
         tr->ext[id] = 1;
   }
   for (int c = 0; c < 256; c++)
@@ -201,21 +201,48 @@ static int add_cand(nt_matches *m, size_t cs, size_t ce, uint32_t pat,
   return 0;
 }
 
+/* A head of topic pattern (rule) at clean offset cs; score.c runs the rule
+ * once from there, so a rule's other heads at cs are not kept. */
+static int add_anchor(nt_matches *m, uint32_t pat, uint32_t rule, size_t cs) {
+  size_t k = m->nanchors;
+  while (k > 0 && m->anchors[k - 1].start == cs)
+    if (m->anchors[--k].target == rule)
+      return 0;
+  if (nt_util_grow(&m->anchors, &m->anchorcap, m->nanchors + 1,
+                   sizeof *m->anchors) < 0)
+    return -1;
+  nt_mention *a = &m->anchors[m->nanchors++];
+  memset(a, 0, sizeof *a);
+  a->start = a->end = cs;
+  a->pattern = pat;
+  a->target = rule;
+  return 0;
+}
+
 /* A match of the chain starting at pattern h on folded bytes [fs, fe). */
 static int on_match(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
                     uint32_t h, size_t fs, size_t fe) {
   const char *s = t->clean.data;
   size_t slen = t->clean.len, flen = m->folded.len;
   const size_t *fm = m->fmap;
-  if ((fs > 0 && fm[fs - 1] == fm[fs]) || (fe < flen && fm[fe - 1] == fm[fe]))
-    return 0; /* starts or ends inside one code point's folding */
+  if (fs > 0 && fm[fs - 1] == fm[fs])
+    return 0; /* starts inside one code point's folding */
   size_t cs = fm[fs], ce = fm[fe];
   if (nt_util_is_word_cp(nt_util_cp_before(s, cs)))
     return 0;
+  /* ending inside one code point's folding is no match, but a head is */
+  int split_end = fe < flen && fm[fe - 1] == fm[fe];
   int32_t after = nt_util_cp_at(s, slen, ce);
   for (uint32_t i = h; i != NONE; i = lex->patterns[i].next_same) {
     const nt_pattern *p = &lex->patterns[i];
     size_t end = ce;
+    if (p->flags & NT_AF_ANCHOR) {
+      if (add_anchor(m, i, p->target, cs) < 0)
+        return -1;
+      continue;
+    }
+    if (split_end)
+      continue;
     if (nt_util_is_word_cp(after)) {
       if ((p->flags & NT_AF_PLURAL) && after == 's' &&
           !nt_util_is_word_cp(nt_util_cp_at(s, slen, ce + 1)))
@@ -681,7 +708,7 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
 nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
                        const nt_text *t, const nt_zones *z) {
   m->folded.len = 0;
-  m->ncand = m->nents = m->ncues = m->naffixes = 0;
+  m->ncand = m->nents = m->ncues = m->naffixes = m->nanchors = 0;
   m->style_valid = 0;
   if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
                    &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
@@ -707,6 +734,7 @@ void nt_match_free(nt_matches *m) {
   free(m->ents);
   free(m->cues);
   free(m->affixes);
+  free(m->anchors);
   free(m->plain);
   free(m->touched);
   memset(m, 0, sizeof *m);

@@ -130,41 +130,76 @@ static int add_hit(nt_scores *s, size_t start, size_t end, uint32_t pat,
   return 0;
 }
 
-/* Every match of every topic pattern in the non-boilerplate lines. */
+/* The matches of topic pattern r in line sp from offset at on: leftmost
+ * first, not overlapping; *at moves past them. */
+static int match_line(nt_scores *s, const nt_lexicon *lex, size_t r,
+                      const nt_zone_span *sp, const char *text, size_t *at,
+                      uint32_t options) {
+  const nt_regex_rule *rule = &lex->topic_res[r];
+  uint32_t pat = (uint32_t)rule->kind;
+  pcre2_match_data *md = s->md;
+  while (*at < sp->end) {
+    int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)text,
+                         sp->end, *at, PCRE2_NO_UTF_CHECK | options, md, NULL);
+    if (rc < 0)
+      return 0;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (ov[1] > ov[0] &&
+        add_hit(s, ov[0], ov[1], pat, lex->patterns[pat].target, sp->zone) < 0)
+      return -1;
+    if (ov[1] > *at)
+      *at = ov[1];
+    else { /* empty match: step over one code point */
+      ++*at;
+      while (*at < sp->end && ((unsigned char)text[*at] & 0xC0) == 0x80)
+        ++*at;
+    }
+    if (options & PCRE2_ANCHORED)
+      return 0;
+  }
+  return 0;
+}
+
+/* The line of clean offset off, searching from line *i on. */
+static const nt_zone_span *line_from(const nt_zones *z, size_t *i, size_t off) {
+  while (*i + 1 < z->n && z->spans[*i].end < off)
+    ++*i;
+  return &z->spans[*i];
+}
+
+/* Every match of every topic pattern in the non-boilerplate lines.  A gated
+ * pattern runs only where the trie found one of its heads (m->anchors), as
+ * an anchored match; that finds the same matches as searching each line,
+ * since every match begins with a head. */
 static int match_patterns(nt_scores *s, const nt_lexicon *lex,
-                          const nt_zones *z, const nt_text *t) {
+                          const nt_matches *m, const nt_zones *z,
+                          const nt_text *t) {
   if (!lex->ntopic_res || !t->clean.data)
     return 0;
   if (!s->md && !(s->md = pcre2_match_data_create(4, NULL)))
     return -1;
-  pcre2_match_data *md = s->md;
   const char *text = t->clean.data;
-  for (size_t i = 0; i < z->n; i++) {
-    const nt_zone_span *sp = &z->spans[i];
-    if (sp->zone == NT_ZONE_BOILERPLATE || sp->end <= sp->start)
-      continue;
-    for (size_t r = 0; r < lex->ntopic_res; r++) {
-      const nt_regex_rule *rule = &lex->topic_res[r];
-      uint32_t pat = (uint32_t)rule->kind;
-      PCRE2_SIZE at = sp->start;
-      while (at < sp->end) {
-        int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)text,
-                             sp->end, at, PCRE2_NO_UTF_CHECK, md, NULL);
-        if (rc < 0)
-          break;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        if (ov[1] > ov[0] &&
-            add_hit(s, ov[0], ov[1], pat, lex->patterns[pat].target,
-                    sp->zone) < 0)
+  for (size_t r = 0; r < lex->ntopic_res; r++) {
+    if (lex->topic_res[r].gated) {
+      size_t line = 0, at = 0;
+      for (size_t k = 0; k < m->nanchors; k++) {
+        const nt_mention *a = &m->anchors[k];
+        if (a->target != r || a->start < at)
+          continue;
+        const nt_zone_span *sp = line_from(z, &line, a->start);
+        at = a->start;
+        if (sp->zone != NT_ZONE_BOILERPLATE &&
+            match_line(s, lex, r, sp, text, &at, PCRE2_ANCHORED) < 0)
           return -1;
-        if (ov[1] > at)
-          at = ov[1];
-        else { /* empty match: step over one code point */
-          at++;
-          while (at < sp->end && ((unsigned char)text[at] & 0xC0) == 0x80)
-            at++;
-        }
       }
+      continue;
+    }
+    for (size_t i = 0; i < z->n; i++) {
+      const nt_zone_span *sp = &z->spans[i];
+      size_t at = sp->start;
+      if (sp->zone != NT_ZONE_BOILERPLATE &&
+          match_line(s, lex, r, sp, text, &at, 0) < 0)
+        return -1;
     }
   }
   return 0;
@@ -238,7 +273,7 @@ static int collect_hits(nt_scores *s, const nt_lexicon *lex,
         add_hit(s, c->start, c->end, c->pattern, c->target, c->zone) < 0)
       return -1;
   }
-  if (match_patterns(s, lex, z, t) < 0)
+  if (match_patterns(s, lex, m, z, t) < 0)
     return -1;
   if (s->nhits > 1)
     qsort(s->hits, s->nhits, sizeof *s->hits, cmp_hit);

@@ -48,23 +48,44 @@ static size_t count_words(const char *s, size_t a, size_t b) {
   return n;
 }
 
-/* The first rule that matches the trimmed line, or -1. */
+/* Whether rule r matches s[a, b). */
+static int rule_matches(const nt_lexicon *lex, pcre2_match_data *md, size_t r,
+                        const char *s, size_t a, size_t b) {
+  return pcre2_match((const pcre2_code *)lex->zone_rules[r].code,
+                     (PCRE2_SPTR)(s + a), b - a, 0, PCRE2_NO_UTF_CHECK, md,
+                     NULL) >= 0;
+}
+
+/* The first rule that matches the trimmed line, or -1.  The anchored rules
+ * are tried at once by the last rule (NT_ZR_ANY), whose mark names the first
+ * of them that matched; only the others before it are tried alone. */
 static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
                     const char *s, size_t a, size_t b, const char **reason) {
   nt_util_trim(s, &a, &b);
   if (a == b || b - a > 400)
     return -1;
-  for (size_t r = 0; r < lex->nzone_rules; r++) {
-    const nt_regex_rule *rule = &lex->zone_rules[r];
-    if (rule->kind == NT_ZR_CLASS)
-      continue;
-    if (pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)(s + a), b - a,
-                    0, PCRE2_NO_UTF_CHECK, md, NULL) >= 0) {
-      *reason = rule->reason;
-      return rule->kind;
+  size_t n = lex->nzone_rules, hit = n;
+  if (n && lex->zone_rules[n - 1].kind == NT_ZR_ANY) {
+    n--;
+    if (rule_matches(lex, md, n, s, a, b)) {
+      PCRE2_SPTR mark = pcre2_get_mark(md);
+      hit = mark ? (size_t)strtoul((const char *)mark, NULL, 10) : n;
+      n = hit < n ? hit : n;
     }
   }
-  return -1;
+  for (size_t r = 0; r < n; r++) {
+    const nt_regex_rule *rule = &lex->zone_rules[r];
+    if (rule->kind == NT_ZR_CLASS || rule->gated)
+      continue;
+    if (rule_matches(lex, md, r, s, a, b)) {
+      hit = r;
+      break;
+    }
+  }
+  if (hit >= lex->nzone_rules)
+    return -1;
+  *reason = lex->zone_rules[hit].reason;
+  return lex->zone_rules[hit].kind;
 }
 
 static void mark(nt_zone_span *sp, const char *reason) {

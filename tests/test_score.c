@@ -5,6 +5,7 @@
  * evidence spans; and the `pattern` line kind of topics.tsv. */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
+#include "../src/internal.h"
 
 #include <cjson/cJSON.h>
 #include <unistd.h>
@@ -146,6 +147,63 @@ static const char business[] =
     "for the rival could trigger a bidding war. The board will put the deal "
     "to a shareholder vote, and the company president said the government "
     "should cut business rates.\n";
+
+
+/* ---- gated topic patterns --------------------------------------------------
+ * A pattern that is not finite runs only where the trie found one of its
+ * heads.  The same patterns behind "(?=\\w)" have no heads and run over every
+ * line: the evidence of both must be the same. */
+static const char *gate_patterns[] = {
+    "(?:sold|sell(?:s|ing)?) (?:\\w+ ){0,2}?(?:arms|weapons)",
+    "cyber\\w*",
+    "(?:us |u\\.s\\. )?secretary of state(?! for)",
+    "(?:(?:strait|straits) of (?-i:[A-Z])\\w+|taiwan straits?)",
+    "wars? (?:in|on) (?-i:[A-Z])\\w*"};
+
+static const char gate_text[] =
+    "Sold Arms To Rebels\n\n"
+    "Russia sold arms to India and sells many more weapons; selling arms.\n"
+    "The US secretary of state met the Secretary of State for Defence and "
+    "the U.S. Secretary of State.\n"
+    "Cyberattacks, cyber-security and CYBERCRIME; hypercyber is not one.\n"
+    "Ships crossed the Strait of Hormuz, the Taiwan Strait and the straits "
+    "of malacca.\nWar in Ukraine, wars on Terror, a war in the west.\n"
+    "Share this article\nsold arms again, sold old arms\n";
+
+/* The evidence of topic "t" as "start-end;" pairs, into out. */
+static void gate_evidence(int ungated, char *out, size_t cap) {
+  char dir[] = "/tmp/nt_test_gate_XXXXXX", path[256];
+  out[0] = '\0';
+  if (!mkdtemp(dir))
+    return;
+  snprintf(path, sizeof path, "%s/topics.tsv", dir);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return;
+  fputs("topic\tt\tTest\n", f);
+  for (size_t i = 0; i < sizeof gate_patterns / sizeof *gate_patterns; i++)
+    fprintf(f, "pattern\tt\t%s%s\t1\tp%zu\n", ungated ? "(?=\\w)" : "",
+            gate_patterns[i], i);
+  fclose(f);
+  const char *dirs[] = {NT_LEXICON_DIR, dir};
+  nt_lexicon *lex = t_load(dirs, 2);
+  nt_options o;
+  nt_options_init(&o);
+  o.min_score = 0;
+  nt_annotator *an = nt_annotator_new(lex, &o);
+  const nt_result *r = run(an, gate_text);
+  size_t k = 0;
+  for (size_t i = 0; r && i < r->scores->nhits && k + 40 < cap; i++) {
+    const nt_topic_hit *h = &r->scores->hits[i];
+    if (strcmp(lex->topics[h->topic].id, "t") == 0)
+      k += (size_t)snprintf(out + k, cap - k, "%zu-%zu:%s;", h->start, h->end,
+                            lex->patterns[h->pattern].text);
+  }
+  nt_annotator_free(an);
+  nt_lexicon_free(lex);
+  unlink(path);
+  rmdir(dir);
+}
 
 int main(void) {
   const char *dirs[] = {NT_LEXICON_DIR};
@@ -367,6 +425,14 @@ int main(void) {
     }
     unlink(path);
     rmdir(dir);
+  }
+
+  {
+    char gated[4096], ungated[4096];
+    gate_evidence(0, gated, sizeof gated);
+    gate_evidence(1, ungated, sizeof ungated);
+    CHECK(strlen(gated) > 100); /* every pattern has evidence */
+    CHECK_STR(gated, ungated);
   }
   return t_done();
 }

@@ -52,6 +52,20 @@ int main(void) {
                   "We use cookies to improve your experience.\nMore body."),
             "HXBXB");
 
+  /* the first rule in file order names the line, whether it is tried
+   * alone (cookie, not anchored) or in the anchored alternation (footer) */
+  {
+    nt_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.text = "Headline\nBody.\nCopyright 2024: we use cookies\nCopyright 2024\n";
+    rec.len = strlen(rec.text);
+    const nt_result *r;
+    CHECK(nt_annotate(a, &rec, &r) == NT_OK);
+    CHECK(r->zones->n == 5);
+    CHECK_STR(r->zones->spans[2].reason, "cookie");
+    CHECK_STR(r->zones->spans[3].reason, "footer");
+  }
+
   nt_annotator_free(a);
   nt_lexicon_free(lex);
   return t_done();
