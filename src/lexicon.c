@@ -790,20 +790,16 @@ static int set_label(loader *ld, size_t k, const char *label) {
   return 0;
 }
 
-/* The heads of the last topic pattern as anchors, when it has them. */
-static int add_heads(loader *ld, const char *pattern) {
+/* Heads x of the last topic pattern as its anchors; x is freed. */
+static int add_heads(loader *ld, expansion *x) {
   nt_lexicon *lex = ld->lex;
-  expansion x = {0};
-  if (head_pattern(pattern, &x) < 0)
-    return 0;
   uint32_t rule = (uint32_t)(lex->ntopic_res - 1);
   int rc = 0;
-  for (size_t i = 0; rc == 0 && i < x.n; i++)
-    rc = add_pattern(ld, NT_PK_ANCHOR, rule, x.forms[i],
+  for (size_t i = 0; rc == 0 && i < x->n; i++)
+    rc = add_pattern(ld, NT_PK_ANCHOR, rule, x->forms[i],
                      NT_AF_NOCASE | NT_AF_ANCHOR, 0);
-  expansion_free(&x);
-  if (rc == 0)
-    lex->topic_res[rule].gated = 1;
+  expansion_free(x);
+  lex->topic_res[rule].gated = 1;
   return rc;
 }
 
@@ -852,11 +848,19 @@ static int line_pattern(loader *ld, char **f, size_t n) {
   if (!wrapped)
     return nomem(ld);
   snprintf(wrapped, len, "(?<!\\w)(?:%s)(?!\\w)", f[2]);
+  /* a pattern with heads only runs anchored at them: compiled so, since
+   * pcre2's JIT does not take PCRE2_ANCHORED at match time */
+  int gated = head_pattern(f[2], &x) == 0;
   int rc = add_regex(ld, &lex->topic_res, &lex->ntopic_res, &lex->topic_recap,
                      (int)(lex->npatterns - 1), wrapped, "",
-                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
+                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+                         (gated ? PCRE2_ANCHORED : 0));
   free(wrapped);
-  return rc < 0 ? rc : add_heads(ld, f[2]);
+  if (rc < 0 || !gated) {
+    expansion_free(&x);
+    return rc;
+  }
+  return add_heads(ld, &x);
 }
 
 static int zone_any_add(loader *ld, const char *pattern);

@@ -131,16 +131,16 @@ static int add_hit(nt_scores *s, size_t start, size_t end, uint32_t pat,
 }
 
 /* The matches of topic pattern r in line sp from offset at on: leftmost
- * first, not overlapping; *at moves past them. */
+ * first, not overlapping; *at moves past them.  A gated pattern is compiled
+ * anchored and runs once. */
 static int match_line(nt_scores *s, const nt_lexicon *lex, size_t r,
-                      const nt_zone_span *sp, const char *text, size_t *at,
-                      uint32_t options) {
+                      const nt_zone_span *sp, const char *text, size_t *at) {
   const nt_regex_rule *rule = &lex->topic_res[r];
   uint32_t pat = (uint32_t)rule->kind;
   pcre2_match_data *md = s->md;
   while (*at < sp->end) {
     int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)text,
-                         sp->end, *at, PCRE2_NO_UTF_CHECK | options, md, NULL);
+                         sp->end, *at, PCRE2_NO_UTF_CHECK, md, NULL);
     if (rc < 0)
       return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -154,7 +154,7 @@ static int match_line(nt_scores *s, const nt_lexicon *lex, size_t r,
       while (*at < sp->end && ((unsigned char)text[*at] & 0xC0) == 0x80)
         ++*at;
     }
-    if (options & PCRE2_ANCHORED)
+    if (rule->gated)
       return 0;
   }
   return 0;
@@ -168,9 +168,9 @@ static const nt_zone_span *line_from(const nt_zones *z, size_t *i, size_t off) {
 }
 
 /* Every match of every topic pattern in the non-boilerplate lines.  A gated
- * pattern runs only where the trie found one of its heads (m->anchors), as
- * an anchored match; that finds the same matches as searching each line,
- * since every match begins with a head. */
+ * pattern runs only where the trie found one of its heads (m->anchors),
+ * anchored there; that finds the same matches as searching each line, since
+ * every match begins with a head. */
 static int match_patterns(nt_scores *s, const nt_lexicon *lex,
                           const nt_matches *m, const nt_zones *z,
                           const nt_text *t) {
@@ -189,7 +189,7 @@ static int match_patterns(nt_scores *s, const nt_lexicon *lex,
         const nt_zone_span *sp = line_from(z, &line, a->start);
         at = a->start;
         if (sp->zone != NT_ZONE_BOILERPLATE &&
-            match_line(s, lex, r, sp, text, &at, PCRE2_ANCHORED) < 0)
+            match_line(s, lex, r, sp, text, &at) < 0)
           return -1;
       }
       continue;
@@ -198,7 +198,7 @@ static int match_patterns(nt_scores *s, const nt_lexicon *lex,
       const nt_zone_span *sp = &z->spans[i];
       size_t at = sp->start;
       if (sp->zone != NT_ZONE_BOILERPLATE &&
-          match_line(s, lex, r, sp, text, &at, 0) < 0)
+          match_line(s, lex, r, sp, text, &at) < 0)
         return -1;
     }
   }
