@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i + 1 < mk.nedits; i++)
       if (mk.edits[i].end > n)
         __builtin_trap();
-    if (nt_zone_split(&z, lex, md, &t, &mk) == NT_OK)
+    if (nt_zone_split(&z, lex, md, &t, &mk, NULL) == NT_OK)
       for (size_t i = 0; i < z.n; i++) {
         size_t os, oe;
         nt_clean_span(&t, z.spans[i].start, z.spans[i].end, &os, &oe);

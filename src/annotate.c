@@ -63,7 +63,10 @@ nt_status nt_annotate(nt_annotator *a, const nt_record *rec,
     st = nt_clean_run(&a->text, a->lex, a->match_data, &a->markup, rec->text,
                       rec->len);
   if (st == NT_OK)
-    st = nt_zone_split(&a->zones, a->lex, a->match_data, &a->text, &a->markup);
+    st = nt_match_scan(&a->matches, a->lex, &a->text);
+  if (st == NT_OK)
+    st = nt_zone_split(&a->zones, a->lex, a->match_data, &a->text, &a->markup,
+                       &a->matches);
   if (st == NT_OK)
     st = nt_match_run(&a->matches, a->lex, &a->text, &a->zones);
   if (st == NT_OK)

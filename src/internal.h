@@ -88,7 +88,8 @@ typedef enum nt_pattern_kind {
   NT_PK_CUE = 2,   /* target: topic index */
   NT_PK_PREFIX = 3, /* a word that makes a following alias part of a name */
   NT_PK_SUFFIX = 4, /* a word that makes a preceding alias part of a name */
-  NT_PK_ANCHOR = 5  /* a head of a topic pattern; target: index in topic_res */
+  NT_PK_ANCHOR = 5, /* a head of a topic pattern; target: index in topic_res */
+  NT_PK_ZONE_ANCHOR = 6 /* a head of a zone rule; target: index in zone_rules */
 } nt_pattern_kind;
 
 typedef struct nt_entity {
@@ -125,14 +126,12 @@ typedef enum nt_zone_rule_kind {
   NT_ZR_LINE = 1,
   NT_ZR_TEASER_END = 2,
   NT_ZR_TAGLINE = 3,
-  NT_ZR_CLASS = 4, /* an HTML class or id naming boilerplate */
-  NT_ZR_ANY = 5    /* the gated (anchored) rules as one, marked by index */
+  NT_ZR_CLASS = 4 /* an HTML class or id naming boilerplate */
 } nt_zone_rule_kind;
 
 typedef struct nt_regex_rule {
   int kind;
-  int gated; /* topic patterns: run only where the trie found a head;
-              * zone rules: tried by the NT_ZR_ANY rule */
+  int gated; /* runs only where the trie found one of its heads */
   void *code; /* pcre2_code_8 * */
   char *replacement, *reason;
 } nt_regex_rule;
@@ -286,7 +285,8 @@ typedef struct nt_matches {
   size_t ncues, cuecap;
   nt_mention *affixes; /* selected prefix and suffix words */
   size_t naffixes, affixcap;
-  nt_mention *anchors; /* heads of topic patterns, by start (target: rule) */
+  nt_mention *anchors; /* heads of topic patterns and zone rules, by start
+                        * (target: the rule) */
   size_t nanchors, anchorcap;
   uint8_t *plain; /* entity -> named by an unflagged alias (match.c) */
   size_t plaincap, plain_init;
@@ -390,11 +390,17 @@ void nt_clean_free(nt_text *t);
 void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
                    size_t *oe);
 
+/* m: the heads of zone rules found by nt_match_scan, or NULL to try every
+ * rule on every line. */
 nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *md,
-                        const nt_text *t, const nt_markup *mk);
+                        const nt_text *t, const nt_markup *mk,
+                        const nt_matches *m);
 void nt_zone_free(nt_zones *z);
 nt_zone nt_zone_at(const nt_zones *z, size_t clean_off);
 
+/* The trie pass (candidates and anchors), before zoning; then the rules
+ * that need the zones. */
+nt_status nt_match_scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t);
 nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
                        const nt_text *t, const nt_zones *z);
 void nt_match_free(nt_matches *m);

@@ -15,38 +15,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a small string -> index hash (entity ids, topic ids) ------------ */
+/* ---- a string -> index hash (entity ids, topic ids, folded keys) ------ */
+
+typedef struct idslot {
+  const char *key; /* NULL: empty */
+  uint32_t val;
+  uint32_t hash; /* the key's hash: most probes of another key end here,
+                  * without reading the key */
+} idslot;
 
 typedef struct idmap {
-  const char **keys;
-  uint32_t *vals;
+  idslot *slots;
   size_t cap, n;
 } idmap;
 
-static uint64_t hash_str(const char *s) {
+static uint32_t hash_str(const char *s) {
   uint64_t h = 1469598103934665603ull;
   for (; *s; s++)
     h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
+  return (uint32_t)(h ^ (h >> 32));
 }
 
-static int idmap_put(idmap *m, const char *key, uint32_t val);
+/* The slot of key (hash h): where it is, or the empty slot for it. */
+static idslot *idmap_slot(const idmap *m, const char *key, uint32_t h) {
+  size_t i = h & (m->cap - 1);
+  while (m->slots[i].key &&
+         (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
+    i = (i + 1) & (m->cap - 1);
+  return &m->slots[i];
+}
 
 static int idmap_grow(idmap *m) {
   idmap n = {0};
   n.cap = m->cap ? m->cap * 2 : 256;
-  n.keys = calloc(n.cap, sizeof *n.keys);
-  n.vals = calloc(n.cap, sizeof *n.vals);
-  if (!n.keys || !n.vals) {
-    free(n.keys);
-    free(n.vals);
+  n.slots = calloc(n.cap, sizeof *n.slots);
+  if (!n.slots)
     return -1;
+  for (size_t i = 0; i < m->cap; i++) { /* keys are distinct: no strcmp */
+    const idslot *s = &m->slots[i];
+    if (!s->key)
+      continue;
+    size_t j = s->hash & (n.cap - 1);
+    while (n.slots[j].key)
+      j = (j + 1) & (n.cap - 1);
+    n.slots[j] = *s;
   }
-  for (size_t i = 0; i < m->cap; i++)
-    if (m->keys[i])
-      idmap_put(&n, m->keys[i], m->vals[i]);
-  free(m->keys);
-  free(m->vals);
+  n.n = m->n;
+  free(m->slots);
   *m = n;
   return 0;
 }
@@ -54,33 +69,27 @@ static int idmap_grow(idmap *m) {
 static int idmap_put(idmap *m, const char *key, uint32_t val) {
   if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
     return -1;
-  size_t i = hash_str(key) & (m->cap - 1);
-  while (m->keys[i] && strcmp(m->keys[i], key) != 0)
-    i = (i + 1) & (m->cap - 1);
-  if (!m->keys[i])
+  uint32_t h = hash_str(key);
+  idslot *s = idmap_slot(m, key, h);
+  if (!s->key)
     m->n++;
-  m->keys[i] = key;
-  m->vals[i] = val;
+  s->key = key;
+  s->val = val;
+  s->hash = h;
   return 0;
 }
 
 static int idmap_get(const idmap *m, const char *key, uint32_t *val) {
   if (!m->cap)
     return 0;
-  size_t i = hash_str(key) & (m->cap - 1);
-  while (m->keys[i]) {
-    if (strcmp(m->keys[i], key) == 0) {
-      *val = m->vals[i];
-      return 1;
-    }
-    i = (i + 1) & (m->cap - 1);
-  }
-  return 0;
+  const idslot *s = idmap_slot(m, key, hash_str(key));
+  if (s->key)
+    *val = s->val;
+  return s->key != NULL;
 }
 
 static void idmap_free(idmap *m) {
-  free(m->keys);
-  free(m->vals);
+  free(m->slots);
 }
 
 /* ---- loading state ---------------------------------------------------- */
@@ -92,7 +101,6 @@ typedef struct loader {
   uint32_t file;    /* index into lex->files */
   long line;
   size_t dir_first_entity; /* entities defined before this directory */
-  nt_buf zone_any; /* the anchored zone rules as one alternation */
 } loader;
 
 static int fail(loader *ld, nt_status st, const char *fmt, const char *arg) {
@@ -180,6 +188,9 @@ static int add_pattern(loader *ld, nt_pattern_kind kind, uint32_t target,
   nt_buf folded = {0};
   if (nt_util_fold(text, strlen(text), &folded, NULL, NULL, 0) < 0)
     return nomem(ld);
+  char *fit = realloc(folded.data, folded.len + 1); /* fold reserves more */
+  if (fit)
+    folded.data = fit;
   nt_pattern *p = &lex->patterns[lex->npatterns];
   memset(p, 0, sizeof *p);
   p->text = nt_util_strdup(text);
@@ -701,8 +712,9 @@ static int head_seq(const char **p, expansion *out, int depth) {
     expansion atom = {0}, next = {0};
     const char *s = *p;
     int rc, whole = 1; /* whole: the atom's forms are complete, not heads */
-    if (s[0] == '(' && s[1] == '?' && s[2] == ':' && depth < EXPAND_DEPTH) {
-      *p = s + 3;
+    int group = s[0] == '(' && (s[1] != '?' || s[2] == ':'); /* or capturing */
+    if (group && depth < EXPAND_DEPTH) {
+      *p = s + (s[1] == '?' ? 3 : 1);
       rc = head_alt(p, &atom, depth + 1);
       whole = rc == 1;
       if (rc >= 0 && **p == ')')
@@ -760,17 +772,18 @@ static int head_alt(const char **p, expansion *out, int depth) {
   }
 }
 
-/* The heads of a pattern, each starting with a letter or digit; -1 when
- * some match could begin with anything else (the pattern then runs on
- * every line). */
-static int head_pattern(const char *pattern, expansion *out) {
+/* The heads of a pattern, none empty and, unless any_start, each starting
+ * with a letter or digit; -1 when some match could begin with anything else
+ * (the pattern then runs on every line). */
+static int head_pattern(const char *pattern, expansion *out, int any_start) {
   const char *p = pattern;
   if (strstr(pattern, "\\Q") || strstr(pattern, "(?x") ||
       head_alt(&p, out, 0) < 0 || *p)
     goto fail;
   for (size_t i = 0; i < out->n; i++) {
     unsigned char c = (unsigned char)out->forms[i][0];
-    if (!(c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
+    if (!c || (!any_start && !(c >= 0x80 || (c >= '0' && c <= '9') ||
+                               ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))))
       goto fail;
   }
   return 0;
@@ -850,7 +863,7 @@ static int line_pattern(loader *ld, char **f, size_t n) {
   snprintf(wrapped, len, "(?<!\\w)(?:%s)(?!\\w)", f[2]);
   /* a pattern with heads only runs anchored at them: compiled so, since
    * pcre2's JIT does not take PCRE2_ANCHORED at match time */
-  int gated = head_pattern(f[2], &x) == 0;
+  int gated = head_pattern(f[2], &x, 0) == 0;
   int rc = add_regex(ld, &lex->topic_res, &lex->ntopic_res, &lex->topic_recap,
                      (int)(lex->npatterns - 1), wrapped, "",
                      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
@@ -863,7 +876,7 @@ static int line_pattern(loader *ld, char **f, size_t n) {
   return add_heads(ld, &x);
 }
 
-static int zone_any_add(loader *ld, const char *pattern);
+static int zone_heads(loader *ld, const char *pattern);
 
 static int line_zone(loader *ld, char **f, size_t n) {
   static const char *kinds[] = {"tail", "line", "teaser-end", "tagline", "class"};
@@ -875,67 +888,36 @@ static int line_zone(loader *ld, char **f, size_t n) {
                        &ld->lex->zonecap, k, f[1], f[2],
                        PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS) < 0
                  ? -1
-                 : zone_any_add(ld, f[1]);
+                 : zone_heads(ld, f[1]);
   return fail(ld, NT_ERR_LEXICON, "unknown zone rule \"%s\"", f[0]);
 }
 
-/* Zone rules run on every line, and most are anchored at its start: those
- * are also joined into one anchored alternation, each branch marked with
- * its rule's index, so that one pcre2 call tries them all in file order
- * (zone.c).  Rules that refer to groups by number or name stay alone. */
-static int zone_any_add(loader *ld, const char *pattern) {
-  nt_regex_rule *r = &ld->lex->zone_rules[ld->lex->nzone_rules - 1];
-  uint32_t opts = 0;
-  pcre2_pattern_info((const pcre2_code *)r->code, PCRE2_INFO_ALLOPTIONS, &opts);
-  if (r->kind == NT_ZR_CLASS || !(opts & PCRE2_ANCHORED))
-    return 0;
-  static const char *refs[] = {"\\g", "\\k", "(?P", "(?&", "(?R", "(?|",
-                               "(?<", "(?'", "(?(", "(?0", "(?1", "(?+", "(?-1"};
-  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++)
-    if (strstr(pattern, refs[i]) && strncmp(refs[i], "(?<", 3) != 0)
-      return 0;
-  for (const char *p = strstr(pattern, "(?<"); p; p = strstr(p + 1, "(?<"))
-    if (p[3] != '=' && p[3] != '!')
-      return 0; /* a named group, not a lookbehind */
-  for (const char *p = pattern; *p; p++)
-    if (*p == '\\' && p[1]) {
-      if (p[1] >= '1' && p[1] <= '9')
-        return 0;
-      p++;
-    }
-  char mark[40];
-  snprintf(mark, sizeof mark, ")(*MARK:%zu)", ld->lex->nzone_rules - 1);
-  nt_buf *b = &ld->zone_any;
-  if ((b->len && nt_buf_putc(b, '|') < 0) || nt_buf_append(b, "(?:", 3) < 0 ||
-      nt_buf_append(b, pattern, strlen(pattern)) < 0 ||
-      nt_buf_append(b, mark, strlen(mark)) < 0)
-    return nomem(ld);
-  r->gated = 1;
-  return 0;
-}
-
-/* The alternation, as a last rule of kind NT_ZR_ANY; when it cannot be
- * compiled (too large), every rule runs alone. */
-static int zone_any_compile(loader *ld) {
+/* Zone rules run on every line.  One anchored at the line's start (^) or
+ * at a word (\\b, in every branch) has heads; it then runs only on lines
+ * where the trie found one (zone.c). */
+static int zone_heads(loader *ld, const char *pattern) {
   nt_lexicon *lex = ld->lex;
+  uint32_t rule = (uint32_t)(lex->nzone_rules - 1), opts = 0;
+  nt_regex_rule *r = &lex->zone_rules[rule];
+  pcre2_pattern_info((const pcre2_code *)r->code, PCRE2_INFO_ALLOPTIONS, &opts);
+  int at_start = pattern[0] == '^' && (opts & PCRE2_ANCHORED);
+  if (r->kind == NT_ZR_CLASS)
+    return 0;
+  if (at_start)
+    pattern++;
+  else if (pattern[0] == '\\' && pattern[1] == 'b' && !*skip_branch(pattern))
+    pattern += 2;
+  else
+    return 0;
+  expansion x = {0};
+  if (head_pattern(pattern, &x, at_start) < 0)
+    return 0;
   int rc = 0;
-  if (ld->zone_any.len) {
-    int code;
-    PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)ld->zone_any.data, ld->zone_any.len,
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code,
-                                   &off, NULL);
-    if (re)
-      pcre2_code_free(re);
-    if (re && add_regex(ld, &lex->zone_rules, &lex->nzone_rules, &lex->zonecap,
-                        NT_ZR_ANY, ld->zone_any.data, "", PCRE2_UTF | PCRE2_UCP |
-                        PCRE2_CASELESS) < 0)
-      rc = -1;
-    if (!re || rc < 0)
-      for (size_t i = 0; i < lex->nzone_rules; i++)
-        lex->zone_rules[i].gated = 0;
-  }
-  nt_buf_free(&ld->zone_any);
+  for (size_t i = 0; rc == 0 && i < x.n; i++)
+    rc = add_pattern(ld, NT_PK_ZONE_ANCHOR, rule, x.forms[i],
+                     NT_AF_NOCASE | NT_AF_ANCHOR, 0);
+  expansion_free(&x);
+  r->gated = 1;
   return rc;
 }
 
@@ -1170,9 +1152,6 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
     rc = load_dir(&ld, dirs[i]);
   idmap_free(&ld.entities);
   idmap_free(&ld.topics);
-  if (rc == 0)
-    rc = zone_any_compile(&ld);
-  nt_buf_free(&ld.zone_any);
   if (rc == 0) {
     link_same_keys(ld.lex);
     for (int w = 0; w < 2; w++)

@@ -201,13 +201,17 @@ static int add_cand(nt_matches *m, size_t cs, size_t ce, uint32_t pat,
   return 0;
 }
 
-/* A head of topic pattern (rule) at clean offset cs; score.c runs the rule
- * once from there, so a rule's other heads at cs are not kept. */
-static int add_anchor(nt_matches *m, uint32_t pat, uint32_t rule, size_t cs) {
+/* A head (pattern pat) of a topic pattern or zone rule at clean offset cs;
+ * the rule runs once from there, so its other heads at cs are not kept. */
+static int add_anchor(nt_matches *m, const nt_lexicon *lex, uint32_t pat,
+                      size_t cs) {
+  const nt_pattern *p = &lex->patterns[pat];
   size_t k = m->nanchors;
-  while (k > 0 && m->anchors[k - 1].start == cs)
-    if (m->anchors[--k].target == rule)
+  while (k > 0 && m->anchors[k - 1].start == cs) {
+    const nt_mention *a = &m->anchors[--k];
+    if (a->target == p->target && lex->patterns[a->pattern].kind == p->kind)
       return 0;
+  }
   if (nt_util_grow(&m->anchors, &m->anchorcap, m->nanchors + 1,
                    sizeof *m->anchors) < 0)
     return -1;
@@ -215,7 +219,7 @@ static int add_anchor(nt_matches *m, uint32_t pat, uint32_t rule, size_t cs) {
   memset(a, 0, sizeof *a);
   a->start = a->end = cs;
   a->pattern = pat;
-  a->target = rule;
+  a->target = p->target;
   return 0;
 }
 
@@ -237,7 +241,7 @@ static int on_match(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
     const nt_pattern *p = &lex->patterns[i];
     size_t end = ce;
     if (p->flags & NT_AF_ANCHOR) {
-      if (add_anchor(m, i, p->target, cs) < 0)
+      if (add_anchor(m, lex, i, cs) < 0)
         return -1;
       continue;
     }
@@ -705,16 +709,19 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
   return 0;
 }
 
-nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
-                       const nt_text *t, const nt_zones *z) {
+nt_status nt_match_scan(nt_matches *m, const nt_lexicon *lex,
+                        const nt_text *t) {
   m->folded.len = 0;
   m->ncand = m->nents = m->ncues = m->naffixes = m->nanchors = 0;
   m->style_valid = 0;
   if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
                    &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
     return NT_ERR_NOMEM;
-  if (scan(m, lex, t) < 0)
-    return NT_ERR_NOMEM;
+  return scan(m, lex, t) < 0 ? NT_ERR_NOMEM : NT_OK;
+}
+
+nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
+                       const nt_text *t, const nt_zones *z) {
   if (select_cands(m, lex) < 0)
     return NT_ERR_NOMEM;
   for (size_t i = 0; i < m->nents; i++)

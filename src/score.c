@@ -184,7 +184,8 @@ static int match_patterns(nt_scores *s, const nt_lexicon *lex,
       size_t line = 0, at = 0;
       for (size_t k = 0; k < m->nanchors; k++) {
         const nt_mention *a = &m->anchors[k];
-        if (a->target != r || a->start < at)
+        if (a->target != r || a->start < at ||
+            lex->patterns[a->pattern].kind != NT_PK_ANCHOR)
           continue;
         const nt_zone_span *sp = line_from(z, &line, a->start);
         at = a->start;

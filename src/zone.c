@@ -56,36 +56,46 @@ static int rule_matches(const nt_lexicon *lex, pcre2_match_data *md, size_t r,
                      NULL) >= 0;
 }
 
-/* The first rule that matches the trimmed line, or -1.  The anchored rules
- * are tried at once by the last rule (NT_ZR_ANY), whose mark names the first
- * of them that matched; only the others before it are tried alone. */
+/* Whether the trie found a head of zone rule r before b; anchors: those
+ * from the line's start on. */
+static int has_head(const nt_lexicon *lex, const nt_mention *anchors, size_t n,
+                    size_t r, size_t b) {
+  for (size_t k = 0; k < n && anchors[k].start < b; k++) {
+    const nt_pattern *p = &lex->patterns[anchors[k].pattern];
+    if (p->kind == NT_PK_ZONE_ANCHOR && p->target == r)
+      return 1;
+  }
+  return 0;
+}
+
+/* The first rule that matches the trimmed line [a, b), or -1.  A gated
+ * rule is tried only where the trie found one of its heads (m->anchors,
+ * from *ai on), unless m is NULL. */
 static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
-                    const char *s, size_t a, size_t b, const char **reason) {
+                    const nt_matches *m, size_t *ai, const char *s, size_t a,
+                    size_t b, const char **reason) {
   nt_util_trim(s, &a, &b);
   if (a == b || b - a > 400)
     return -1;
-  size_t n = lex->nzone_rules, hit = n;
-  if (n && lex->zone_rules[n - 1].kind == NT_ZR_ANY) {
-    n--;
-    if (rule_matches(lex, md, n, s, a, b)) {
-      PCRE2_SPTR mark = pcre2_get_mark(md);
-      hit = mark ? (size_t)strtoul((const char *)mark, NULL, 10) : n;
-      n = hit < n ? hit : n;
-    }
+  const nt_mention *an = NULL;
+  size_t nan = 0;
+  if (m) {
+    while (*ai < m->nanchors && m->anchors[*ai].start < a)
+      ++*ai;
+    an = m->anchors + *ai;
+    nan = m->nanchors - *ai;
   }
-  for (size_t r = 0; r < n; r++) {
+  for (size_t r = 0; r < lex->nzone_rules; r++) {
     const nt_regex_rule *rule = &lex->zone_rules[r];
-    if (rule->kind == NT_ZR_CLASS || rule->gated)
+    if (rule->kind == NT_ZR_CLASS ||
+        (m && rule->gated && !has_head(lex, an, nan, r, b)))
       continue;
     if (rule_matches(lex, md, r, s, a, b)) {
-      hit = r;
-      break;
+      *reason = rule->reason;
+      return rule->kind;
     }
   }
-  if (hit >= lex->nzone_rules)
-    return -1;
-  *reason = lex->zone_rules[hit].reason;
-  return lex->zone_rules[hit].kind;
+  return -1;
 }
 
 static void mark(nt_zone_span *sp, const char *reason) {
@@ -241,7 +251,8 @@ static int link_dense(const char *s, const nt_zone_span *sp, const line_info *li
 }
 
 nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
-                        const nt_text *t, const nt_markup *mkc) {
+                        const nt_text *t, const nt_markup *mkc,
+                        const nt_matches *m) {
   pcre2_match_data *md = mdv;
   nt_markup *mk = (nt_markup *)mkc; /* hints are sorted in place */
   const char *s = t->clean.data;
@@ -267,6 +278,7 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
   int headline_done = 0, body_seen = 0, tail = 0;
   size_t body_lines = 0;
   size_t prev = SIZE_MAX; /* previous non-blank line */
+  size_t ai = 0;          /* the first anchor not before this line */
   const char *tail_reason = NULL;
   for (size_t i = 0; i < z->n; i++) {
     nt_zone_span *sp = &z->spans[i];
@@ -313,7 +325,7 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
       continue;
     }
     const char *reason = NULL;
-    int kind = rule_for(lex, md, s, sp->start, sp->end, &reason);
+    int kind = rule_for(lex, md, m, &ai, s, sp->start, sp->end, &reason);
     if (kind == NT_ZR_TAIL && body_seen) {
       tail = 1;
       tail_reason = reason;
