@@ -250,14 +250,20 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
   nt_input_set_raw(in, 1);
   batch b[2];
   memset(b, 0, sizeof b);
+  /* The workers annotate one batch while this thread writes the one before
+   * and reads the one after: they wait only for the last record of a batch. */
   int cur = 0, oom = 0;
   if (rc == 0 && fill(&b[cur], in, &oom) > 0) {
+    pool_start(&p, &b[cur]);
     for (;;) {
-      pool_start(&p, &b[cur]);
-      size_t more = oom ? 0 : fill(&b[!cur], in, &oom); /* read while they work */
+      size_t more = oom ? 0 : fill(&b[!cur], in, &oom);
       pool_wait(&p);
+      if (more)
+        pool_start(&p, &b[!cur]);
       if (drain(&b[cur], o) < 0) {
         rc = -1;
+        if (more)
+          pool_wait(&p);
         break;
       }
       if (!more)
