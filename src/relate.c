@@ -953,13 +953,21 @@ static void drop_subsumed(nt_relations *rel) {
   rel->n = k;
 }
 
+/* A relation needs a weapon system: most records name none. */
+static int any_weapon(const nt_lexicon *lex, const nt_matches *m) {
+  for (size_t i = 0; i < m->nents; i++)
+    if (!m->ents[i].dropped && lex->entities[m->ents[i].target].type == NT_WEAPON)
+      return 1;
+  return 0;
+}
+
 nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
                         const nt_matches *m, const nt_zones *z,
                         const nt_text *t, void *md) {
   (void)md; /* the shared match data is sized for the zone rules */
   rel->n = 0;
   const struct nt_relate_rules *rr = lex->relate;
-  if (!rr || !rr->nrules || !t->clean.data)
+  if (!rr || !rr->nrules || !t->clean.data || !any_weapon(lex, m))
     return NT_OK;
   rel_ctx x = {rel, lex, rr, NULL, 0, 0};
   if (!(x.sc = scratch_get(rel, rr->max_capture + 1)) ||
