@@ -24,9 +24,15 @@ typedef struct jw {
   int err;
 } jw;
 
-static void raw(jw *w, const char *s, size_t n) {
-  if (!w->err && nt_buf_append(w->b, s, n) < 0)
+static inline void raw(jw *w, const char *s, size_t n) {
+  nt_buf *b = w->b;
+  if (b->len + n < b->cap) { /* the common case: room for it and the NUL */
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+  } else if (!w->err && nt_buf_append(b, s, n) < 0) {
     w->err = 1;
+  }
 }
 
 #define LIT(w, s) raw((w), "" s, sizeof(s) - 1) /* string literals only */
@@ -109,13 +115,18 @@ static void num3(jw *w, double x) {
   }
 }
 
-/* ,"key": */
+/* ,"key": for a key that needs no escaping */
 static void key(jw *w, const char *k, int first) {
   if (!first)
     LIT(w, ",");
-  cstr(w, k);
-  LIT(w, ":");
+  LIT(w, "\"");
+  put(w, k);
+  LIT(w, "\":");
 }
+
+/* the same for a string literal k, in one piece */
+#define KEY(w, k, first) \
+  ((first) ? LIT((w), "\"" k "\":") : LIT((w), ",\"" k "\":"))
 
 /* ---- record parts ------------------------------------------------------- */
 
@@ -123,11 +134,11 @@ static void key(jw *w, const char *k, int first) {
 static void span(jw *w, const nt_text *t, size_t cs, size_t ce) {
   size_t os, oe;
   nt_clean_span(t, cs, ce, &os, &oe);
-  key(w, "start", 1);
+  KEY(w, "start", 1);
   uint_(w, os);
-  key(w, "end", 0);
+  KEY(w, "end", 0);
   uint_(w, oe);
-  key(w, "text", 0);
+  KEY(w, "text", 0);
   str(w, t->orig + os, oe - os);
 }
 
@@ -135,11 +146,11 @@ static void mention(jw *w, const nt_result *r, const nt_mention *x) {
   const nt_lexicon *lex = r->lex;
   const nt_pattern *p = &lex->patterns[x->pattern];
   span(w, r->text, x->start, x->end);
-  key(w, "zone", 0);
+  KEY(w, "zone", 0);
   cstr(w, nt_zone_name(x->zone));
-  key(w, "alias", 0);
+  KEY(w, "alias", 0);
   cstr(w, p->text);
-  key(w, "lexicon", 0);
+  KEY(w, "lexicon", 0);
   LIT(w, "\"");
   esc(w, lex->files[p->file], strlen(lex->files[p->file]));
   LIT(w, ":");
@@ -148,14 +159,14 @@ static void mention(jw *w, const nt_result *r, const nt_mention *x) {
 }
 
 static void entity_head(jw *w, const nt_entity *e) {
-  key(w, "type", 1);
+  KEY(w, "type", 1);
   cstr(w, nt_entity_type_name(e->type));
-  key(w, "id", 0);
+  KEY(w, "id", 0);
   cstr(w, e->id);
-  key(w, "name", 0);
+  KEY(w, "name", 0);
   cstr(w, e->name);
   if (e->category) {
-    key(w, "category", 0);
+    KEY(w, "category", 0);
     cstr(w, e->category);
   }
 }
@@ -169,7 +180,7 @@ int nt_emit_wanted(const nt_result *r, const nt_ent_result *er) {
 static void entities(jw *w, const nt_result *r) {
   const nt_scores *s = r->scores;
   const nt_matches *m = r->matches;
-  key(w, "entities", 0);
+  KEY(w, "entities", 0);
   LIT(w, "[");
   int first_ent = 1;
   for (size_t i = 0; i < s->nents; i++) {
@@ -179,11 +190,11 @@ static void entities(jw *w, const nt_result *r) {
     put(w, first_ent ? "{" : ",{");
     first_ent = 0;
     entity_head(w, &r->lex->entities[er->entity]);
-    key(w, "count", 0);
+    KEY(w, "count", 0);
     uint_(w, er->count);
-    key(w, "salience", 0);
+    KEY(w, "salience", 0);
     num3(w, er->salience);
-    key(w, "mentions", 0);
+    KEY(w, "mentions", 0);
     LIT(w, "[");
     int first = 1;
     for (size_t k = er->first; k < m->nents; k++) {
@@ -203,7 +214,7 @@ static void entities(jw *w, const nt_result *r) {
 /* Mentions in boilerplate, kept so an analyst sees what was excluded. */
 static void boilerplate(jw *w, const nt_result *r) {
   const nt_matches *m = r->matches;
-  key(w, "boilerplate", 0);
+  KEY(w, "boilerplate", 0);
   LIT(w, "[");
   int first = 1;
   for (size_t k = 0; k < m->nents; k++) {
@@ -224,7 +235,7 @@ static void boilerplate(jw *w, const nt_result *r) {
 static void topics(jw *w, const nt_result *r) {
   const nt_scores *s = r->scores;
   const nt_lexicon *lex = r->lex;
-  key(w, "topics", 0);
+  KEY(w, "topics", 0);
   LIT(w, "[");
   int first = 1;
   for (size_t i = 0; i < s->ntopics; i++) {
@@ -233,11 +244,11 @@ static void topics(jw *w, const nt_result *r) {
       continue;
     put(w, first ? "{" : ",{");
     first = 0;
-    key(w, "id", 1);
+    KEY(w, "id", 1);
     cstr(w, lex->topics[tr->topic].id);
-    key(w, "score", 0);
+    KEY(w, "score", 0);
     num3(w, tr->score);
-    key(w, "evidence", 0);
+    KEY(w, "evidence", 0);
     LIT(w, "[");
     for (size_t k = tr->ev_first; k < tr->ev_first + tr->ev_n; k++) {
       const nt_evidence *e = &s->evidence[k];
@@ -245,13 +256,13 @@ static void topics(jw *w, const nt_result *r) {
       put(w, k > tr->ev_first ? ",{" : "{");
       span(w, r->text, e->start, e->end);
       if (p->kind == NT_PK_CUE) {
-        key(w, "cue", 0);
+        KEY(w, "cue", 0);
         cstr(w, p->text);
       } else {
-        key(w, "entity", 0);
+        KEY(w, "entity", 0);
         cstr(w, lex->entities[p->target].id);
       }
-      key(w, "weight", 0);
+      KEY(w, "weight", 0);
       num3(w, e->weight);
       LIT(w, "}");
     }
@@ -262,7 +273,7 @@ static void topics(jw *w, const nt_result *r) {
 
 static void zones(jw *w, const nt_result *r) {
   const nt_zones *z = r->zones;
-  key(w, "zones", 0);
+  KEY(w, "zones", 0);
   LIT(w, "[");
   int first = 1;
   /* consecutive lines of one zone and reason become one span */
@@ -276,15 +287,15 @@ static void zones(jw *w, const nt_result *r) {
     if (oe > os) {
       put(w, first ? "{" : ",{");
       first = 0;
-      key(w, "zone", 1);
+      KEY(w, "zone", 1);
       cstr(w, nt_zone_name(z->spans[i].zone));
       if (z->spans[i].reason) {
-        key(w, "reason", 0);
+        KEY(w, "reason", 0);
         cstr(w, z->spans[i].reason);
       }
-      key(w, "start", 0);
+      KEY(w, "start", 0);
       uint_(w, os);
-      key(w, "end", 0);
+      KEY(w, "end", 0);
       uint_(w, oe);
       LIT(w, "}");
     }
@@ -294,18 +305,18 @@ static void zones(jw *w, const nt_result *r) {
 }
 
 static void meta(jw *w, const char *id, const char *source, long line) {
-  key(w, "schema", 1);
+  KEY(w, "schema", 1);
   uint_(w, NT_SCHEMA_VERSION);
   if (id) {
-    key(w, "id", 0);
+    KEY(w, "id", 0);
     cstr(w, id);
   }
   if (source) {
-    key(w, "source", 0);
+    KEY(w, "source", 0);
     cstr(w, source);
   }
   if (line > 0) {
-    key(w, "line", 0);
+    KEY(w, "line", 0);
     uint_(w, (size_t)line);
   }
 }
