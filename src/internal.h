@@ -285,6 +285,7 @@ typedef struct nt_matches {
   size_t ncues, cuecap;
   nt_mention *affixes; /* selected prefix and suffix words */
   size_t naffixes, affixcap;
+  uint32_t *root2; /* the trie node of every first two bytes (match.c) */
   nt_mention *anchors; /* heads of topic patterns and zone rules, by start
                         * (target: the rule) */
   size_t nanchors, anchorcap;

@@ -737,8 +737,9 @@ int nt_markup_detect(const char *s, size_t n) {
       md++;
     j = e + 1;
   }
-  for (size_t j = 0; j + 1 < probe; j++)
-    md += p[j] == ']' && p[j + 1] == '(';
+  for (const char *b = memchr(p, ']', probe); b && b + 1 < p + probe;
+       b = memchr(b + 1, ']', probe - (size_t)(b + 1 - p)))
+    md += b[1] == '(';
   if (md >= 2 || (probe >= 4 && (memcmp(p, "---", 3) == 0 || memcmp(p, "+++", 3) == 0)))
     return NT_MARKUP_MARKDOWN;
   return NT_MARKUP_TEXT;

@@ -685,25 +685,57 @@ static const uint8_t WORD[256] = {
 #undef HI16
 };
 
-/* Walk the trie from every word start of the folded text.  A key is
- * reported where the text could end a word there (or run on, for plural
- * and stem patterns); on_match decides exactly. */
+/* The node of every two-byte key prefix, so that a walk starts past the
+ * two widest levels of the trie; one table per annotator (256 KiB, built
+ * on its first record). */
+static int make_root2(nt_matches *m, const nt_trie *tr) {
+  if (m->root2)
+    return 0;
+  if (!(m->root2 = malloc(65536 * sizeof *m->root2)))
+    return -1;
+  for (unsigned a = 0; a < 256; a++)
+    for (unsigned b = 0; b < 256; b++)
+      m->root2[a << 8 | b] =
+          tr->root[a] == NONE ? NONE : trie_step(tr, tr->root[a], (uint8_t)b);
+  return 0;
+}
+
+/* Report the chain at node for the key f[p, i) where the text could end a
+ * word there (or run on, for plural and stem patterns); on_match decides
+ * exactly. */
+static inline int report(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
+                         uint32_t node, size_t p, size_t i) {
+  const nt_trie *tr = &lex->trie;
+  const unsigned char *f = (const unsigned char *)m->folded.data;
+  if (tr->out[node] == NONE ||
+      (i < m->folded.len && WORD[f[i]] == 1 && !tr->ext[node]))
+    return 0;
+  return on_match(m, lex, t, tr->out[node], p, i);
+}
+
+/* Walk the trie from every word start of the folded text. */
 static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
   const nt_trie *tr = &lex->trie;
   const unsigned char *f = (const unsigned char *)m->folded.data;
   size_t n = m->folded.len;
+  if (make_root2(m, tr) < 0)
+    return -1;
   for (size_t p = 0; p < n; p++) {
     if (p > 0 && WORD[f[p - 1]] == 1)
       continue; /* inside a word */
     uint32_t node = tr->root[f[p]];
-    size_t i = p + 1;
-    while (node != NONE) {
-      if (tr->out[node] != NONE && (i >= n || WORD[f[i]] != 1 || tr->ext[node]) &&
-          on_match(m, lex, t, tr->out[node], p, i) < 0)
+    if (node == NONE)
+      continue;
+    if (report(m, lex, t, node, p, p + 1) < 0)
+      return -1;
+    if (p + 1 >= n)
+      break;
+    node = m->root2[f[p] << 8 | f[p + 1]];
+    for (size_t i = p + 2; node != NONE; node = trie_step(tr, node, f[i++])) {
+      if (report(m, lex, t, node, p, i) < 0)
         return -1;
       if (i >= n)
         break;
-      node = trie_step(tr, node, f[i++]);
     }
   }
   return 0;
@@ -742,6 +774,7 @@ void nt_match_free(nt_matches *m) {
   free(m->cues);
   free(m->affixes);
   free(m->anchors);
+  free(m->root2);
   free(m->plain);
   free(m->touched);
   memset(m, 0, sizeof *m);
