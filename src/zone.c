@@ -56,13 +56,13 @@ static int rule_matches(const nt_lexicon *lex, pcre2_match_data *md, size_t r,
                      NULL) >= 0;
 }
 
-/* Whether the trie found a head of zone rule r before b; anchors: those
- * from the line's start on. */
+/* Whether the trie found a head of zone rule r (SIZE_MAX: of any) before
+ * b; anchors: those from the line's start on. */
 static int has_head(const nt_lexicon *lex, const nt_mention *anchors, size_t n,
                     size_t r, size_t b) {
   for (size_t k = 0; k < n && anchors[k].start < b; k++) {
     const nt_pattern *p = &lex->patterns[anchors[k].pattern];
-    if (p->kind == NT_PK_ZONE_ANCHOR && p->target == r)
+    if (p->kind == NT_PK_ZONE_ANCHOR && (p->target == r || r == SIZE_MAX))
       return 1;
   }
   return 0;
@@ -72,8 +72,8 @@ static int has_head(const nt_lexicon *lex, const nt_mention *anchors, size_t n,
  * rule is tried only where the trie found one of its heads (m->anchors,
  * from *ai on), unless m is NULL. */
 static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
-                    const nt_matches *m, size_t *ai, const char *s, size_t a,
-                    size_t b, const char **reason) {
+                    const nt_matches *m, size_t *ai, int all_gated,
+                    const char *s, size_t a, size_t b, const char **reason) {
   nt_util_trim(s, &a, &b);
   if (a == b || b - a > 400)
     return -1;
@@ -84,6 +84,8 @@ static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
       ++*ai;
     an = m->anchors + *ai;
     nan = m->nanchors - *ai;
+    if (all_gated && !has_head(lex, an, nan, SIZE_MAX, b))
+      return -1; /* most lines: no head of any rule */
   }
   for (size_t r = 0; r < lex->nzone_rules; r++) {
     const nt_regex_rule *rule = &lex->zone_rules[r];
@@ -279,6 +281,9 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
   size_t body_lines = 0;
   size_t prev = SIZE_MAX; /* previous non-blank line */
   size_t ai = 0;          /* the first anchor not before this line */
+  int all_gated = 1;      /* every line rule needs a head */
+  for (size_t r = 0; r < lex->nzone_rules; r++)
+    all_gated &= lex->zone_rules[r].kind == NT_ZR_CLASS || lex->zone_rules[r].gated;
   const char *tail_reason = NULL;
   for (size_t i = 0; i < z->n; i++) {
     nt_zone_span *sp = &z->spans[i];
@@ -325,7 +330,8 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
       continue;
     }
     const char *reason = NULL;
-    int kind = rule_for(lex, md, m, &ai, s, sp->start, sp->end, &reason);
+    int kind =
+        rule_for(lex, md, m, &ai, all_gated, s, sp->start, sp->end, &reason);
     if (kind == NT_ZR_TAIL && body_seen) {
       tail = 1;
       tail_reason = reason;
