@@ -275,8 +275,8 @@ typedef struct nt_mention {
 
 typedef struct nt_matches {
   nt_buf folded;
-  size_t *fmap; /* folded byte -> clean offset */
-  size_t fmapcap;
+  size_t *fmap; /* folded byte -> clean offset; NULL: the same offset */
+  size_t *fmap_buf, fmapcap; /* fmap's memory */
   nt_mention *cand;
   size_t ncand, candcap;
   nt_mention *ents; /* selected entity mentions, sorted by start */

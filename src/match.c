@@ -228,14 +228,14 @@ static int on_match(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
                     uint32_t h, size_t fs, size_t fe) {
   const char *s = t->clean.data;
   size_t slen = t->clean.len, flen = m->folded.len;
-  const size_t *fm = m->fmap;
-  if (fs > 0 && fm[fs - 1] == fm[fs])
+  const size_t *fm = m->fmap; /* NULL: ASCII, folded byte k is clean byte k */
+  if (fm && fs > 0 && fm[fs - 1] == fm[fs])
     return 0; /* starts inside one code point's folding */
-  size_t cs = fm[fs], ce = fm[fe];
+  size_t cs = fm ? fm[fs] : fs, ce = fm ? fm[fe] : fe;
   if (nt_util_is_word_cp(nt_util_cp_before(s, cs)))
     return 0;
   /* ending inside one code point's folding is no match, but a head is */
-  int split_end = fe < flen && fm[fe - 1] == fm[fe];
+  int split_end = fm && fe < flen && fm[fe - 1] == fm[fe];
   int32_t after = nt_util_cp_at(s, slen, ce);
   for (uint32_t i = h; i != NONE; i = lex->patterns[i].next_same) {
     const nt_pattern *p = &lex->patterns[i];
@@ -741,13 +741,46 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
   return 0;
 }
 
+/* Fold the clean text for the trie.  ASCII text (most news in English) is
+ * only lower-cased, byte for byte, and needs no map back: m->fmap is then
+ * NULL. */
+static int fold(nt_matches *m, const nt_text *t) {
+  const char *s = t->clean.data ? t->clean.data : "";
+  size_t n = t->clean.len, k = 0;
+  uint64_t high = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t x;
+    memcpy(&x, s + k, 8);
+    high |= x;
+  }
+  int ascii = !(high & 0x8080808080808080ull);
+  for (; k < n && ascii; k++)
+    ascii = (unsigned char)s[k] < 0x80;
+  if (!ascii) {
+    m->fmap = m->fmap_buf;
+    int rc = nt_util_fold(s, n, &m->folded, &m->fmap, &m->fmapcap, 0);
+    m->fmap_buf = m->fmap;
+    return rc;
+  }
+  m->fmap = NULL;
+  if (nt_buf_reserve(&m->folded, n + 1) < 0)
+    return -1;
+  unsigned char *f = (unsigned char *)m->folded.data;
+  for (k = 0; k < n; k++) {
+    unsigned char c = (unsigned char)s[k];
+    f[k] = (unsigned char)(c + ((unsigned char)(c - 'A') < 26 ? 32 : 0));
+  }
+  f[n] = '\0';
+  m->folded.len = n;
+  return 0;
+}
+
 nt_status nt_match_scan(nt_matches *m, const nt_lexicon *lex,
                         const nt_text *t) {
   m->folded.len = 0;
   m->ncand = m->nents = m->ncues = m->naffixes = m->nanchors = 0;
   m->style_valid = 0;
-  if (nt_util_fold(t->clean.data ? t->clean.data : "", t->clean.len,
-                   &m->folded, &m->fmap, &m->fmapcap, 0) < 0)
+  if (fold(m, t) < 0)
     return NT_ERR_NOMEM;
   return scan(m, lex, t) < 0 ? NT_ERR_NOMEM : NT_OK;
 }
@@ -768,7 +801,7 @@ nt_status nt_match_run(nt_matches *m, const nt_lexicon *lex,
 
 void nt_match_free(nt_matches *m) {
   nt_buf_free(&m->folded);
-  free(m->fmap);
+  free(m->fmap_buf);
   free(m->cand);
   free(m->ents);
   free(m->cues);
