@@ -395,15 +395,18 @@ static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
     b++;
   size_t words = 0, capital = 0, upper = 0, letters = 0;
   for (size_t i = a; i < b;) {
-    int32_t cp;
-    size_t k = nt_util_utf8_decode((const unsigned char *)s + i, b - i, &cp);
+    int32_t cp = (unsigned char)s[i];
+    size_t k = 1;
+    if (cp >= 0x80)
+      k = nt_util_utf8_decode((const unsigned char *)s + i, b - i, &cp);
     int start = i == a || s[i - 1] == ' ' || s[i - 1] == '"' || s[i - 1] == '(';
-    if (nt_util_is_upper_cp(cp) || nt_util_is_lower_cp(cp)) {
+    int up = nt_util_is_upper_cp(cp);
+    if (up || nt_util_is_lower_cp(cp)) {
       letters++;
-      upper += nt_util_is_upper_cp(cp);
+      upper += up;
       if (start) {
         words++;
-        capital += nt_util_is_upper_cp(cp);
+        capital += up;
       }
     }
     i += k;

@@ -388,12 +388,25 @@ static int cmp_topic(const void *a, const void *b) {
 
 /* ---- entities and salience ---------------------------------------------- */
 
-static int collect_entities(nt_scores *s, const nt_lexicon *lex,
-                            const nt_matches *m, const pos_ctx *pc) {
-  if (nt_util_grow(&s->ent_index, &s->ent_index_cap, lex->nentities + 1,
-                   sizeof *s->ent_index) < 0)
-    return -1;
-  memset(s->ent_index, 0, (lex->nentities + 1) * sizeof *s->ent_index);
+/* Zero the entity index: all of it the first time, then only the entries
+ * of the last record's entities (the index is as long as the lexicon). */
+static int reset_ent_index(nt_scores *s, const nt_lexicon *lex) {
+  size_t need = lex->nentities + 1;
+  if (s->ent_index_cap < need) {
+    free(s->ent_index);
+    s->ent_index_cap = 0;
+    if (!(s->ent_index = calloc(need, sizeof *s->ent_index)))
+      return -1;
+    s->ent_index_cap = need;
+    return 0;
+  }
+  for (size_t i = 0; i < s->nents; i++)
+    s->ent_index[s->ents[i].entity] = 0;
+  return 0;
+}
+
+static int collect_entities(nt_scores *s, const nt_matches *m,
+                            const pos_ctx *pc) {
   for (size_t i = 0; i < m->nents; i++) {
     const nt_mention *x = &m->ents[i];
     if (x->dropped || x->zone == NT_ZONE_BOILERPLATE)
@@ -450,15 +463,9 @@ static inline uint64_t zero_bytes(uint64_t x) {
   return ~(((x & low7) + low7) | x | low7);
 }
 
-static inline size_t popcount64(uint64_t x) {
-#if defined(__GNUC__)
-  return (size_t)__builtin_popcountll(x);
-#else
-  size_t n = 0;
-  for (; x; x &= x - 1)
-    n++;
-  return n;
-#endif
+/* Bytes of x with their high bit set (no other bit may be set). */
+static inline size_t count_high(uint64_t x) {
+  return (size_t)(((x >> 7) * 0x0101010101010101ull) >> 56);
 }
 
 /* Words (runs of bytes other than space and tab) in s[a, b): eight bytes at
@@ -471,7 +478,7 @@ static size_t count_words(const char *s, size_t a, size_t b) {
     uint64_t x, blank;
     memcpy(&x, s + k, 8);
     blank = zero_bytes(x ^ (ones * ' ')) | zero_bytes(x ^ (ones * '\t'));
-    n += popcount64(~blank & high & (blank << 8 | prev));
+    n += count_high(~blank & high & (blank << 8 | prev));
     prev = blank >> 56;
   }
   int in = !(prev & 0x80);
@@ -495,6 +502,8 @@ static size_t article_words(const nt_zones *z, const nt_text *t) {
 nt_status nt_score_run(nt_scores *s, const nt_lexicon *lex,
                        const nt_matches *m, const nt_zones *z,
                        const nt_text *t, const nt_options *opts) {
+  if (reset_ent_index(s, lex) < 0)
+    return NT_ERR_NOMEM;
   s->nents = s->ntopics = s->nevidence = s->nhits = 0;
   pos_ctx pc = {0, 1.0};
   for (size_t i = 0; i < z->n; i++)
@@ -505,7 +514,7 @@ nt_status nt_score_run(nt_scores *s, const nt_lexicon *lex,
   size_t words = article_words(z, t);
   if ((double)words > NORM_WORDS)
     pc.nu = sqrt(NORM_WORDS / (double)words);
-  if (collect_entities(s, lex, m, &pc) < 0 || collect_hits(s, lex, m, z, t) < 0)
+  if (collect_entities(s, m, &pc) < 0 || collect_hits(s, lex, m, z, t) < 0)
     return NT_ERR_NOMEM;
   size_t lo = 0;
   for (uint32_t t2 = 0; t2 < lex->ntopics; t2++) {
