@@ -206,11 +206,11 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
   size_t i = from;
   while (i < to) {
     size_t run = i;
-    while (run < to && (unsigned char)s[run] >= 0x20 &&
-           (unsigned char)s[run] < 0x7F)
-      run++;
-    if (run > i && run < to && (unsigned char)s[run] >= 0x80 &&
-        starts_with_mark(s + run, to - run))
+    while (run < to && (((unsigned char)s[run] >= 0x20 &&
+                         (unsigned char)s[run] < 0x7F) || s[run] == '\n'))
+      run++; /* printable ASCII and newlines stay as they are */
+    if (run > i && run < to && s[run - 1] != '\n' &&
+        (unsigned char)s[run] >= 0x80 && starts_with_mark(s + run, to - run))
       run--; /* the last ASCII letter composes with the marks after it */
     if (run > i) { /* plain ASCII: copied as is */
       if (nt_buf_append(&t->clean, s + i, run - i) < 0 ||

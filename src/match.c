@@ -400,8 +400,9 @@ static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
     if (cp >= 0x80)
       k = nt_util_utf8_decode((const unsigned char *)s + i, b - i, &cp);
     int start = i == a || s[i - 1] == ' ' || s[i - 1] == '"' || s[i - 1] == '(';
-    int up = nt_util_is_upper_cp(cp);
-    if (up || nt_util_is_lower_cp(cp)) {
+    int up = cp < 0x80 ? (unsigned)(cp - 'A') < 26 : nt_util_is_upper_cp(cp);
+    int low = cp < 0x80 ? (unsigned)(cp - 'a') < 26 : nt_util_is_lower_cp(cp);
+    if (up || low) {
       letters++;
       upper += up;
       if (start) {
