@@ -200,12 +200,28 @@ static int starts_with_mark(const char *s, size_t n) {
   return cp >= 0 && utf8proc_get_property(cp)->combining_class != 0;
 }
 
+/* Bytes at the start of s[0, n) in 8-byte words of printable ASCII and
+ * newlines only, which cleaning copies as they are (a multiple of 8). */
+static size_t plain_words(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+  size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t x, nl, low7 = ones * 0x7F;
+    memcpy(&x, s + k, 8);
+    nl = ~((((x ^ ones * '\n') & low7) + low7) | (x ^ ones * '\n') | low7);
+    x |= nl >> 2; /* a newline counts as printable (0x2A) */
+    if (((x - ones * 0x20) | (x + ones)) & high)
+      break; /* a control, DEL or a byte >= 0x80 in these eight */
+  }
+  return k;
+}
+
 /* Clean orig[from, to), appending to the clean text. */
 static int clean_range(nt_text *t, size_t from, size_t to) {
   const char *s = t->orig;
   size_t i = from;
   while (i < to) {
-    size_t run = i;
+    size_t run = i + plain_words(s + i, to - i);
     while (run < to && (((unsigned char)s[run] >= 0x20 &&
                          (unsigned char)s[run] < 0x7F) || s[run] == '\n'))
       run++; /* printable ASCII and newlines stay as they are */

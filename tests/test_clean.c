@@ -31,10 +31,32 @@ static int map_ok(const nt_result *r) {
   return t->map[t->clean.len] == t->orig_len;
 }
 
+/* Printable ASCII and newlines are copied eight bytes at a time: a control,
+ * DEL or non-ASCII character at any position of a word must still be seen. */
+static void check_words(void) {
+  static const char *odd[] = {"\x01", "\x7F", "\t", "\r", "\xC3\xA9",
+                              "\xE2\x80\x9C", "\xFF"};
+  static const char *want[] = {" ", " ", " ", "\n", "\xC3\xA9", "\"",
+                               "\xEF\xBF\xBD"};
+  for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+    for (size_t pos = 0; pos < 24; pos++) {
+      char in[64], out[64];
+      const char *line = "abc defgh\nijklmnopqrstuvwxyz";
+      snprintf(in, sizeof in, "%.*s%s%s", (int)pos, line, odd[k], line + pos);
+      int crlf = odd[k][0] == '\r' && line[pos] == '\n'; /* one newline */
+      snprintf(out, sizeof out, "%.*s%s%s", (int)pos, line, crlf ? "" : want[k],
+               line + pos);
+      const nt_result *r = run(in, strlen(in));
+      CHECK_STR(nt_result_clean_text(r, NULL), out);
+      CHECK(map_ok(r));
+    }
+}
+
 int main(void) {
   const char *dirs[] = {NT_LEXICON_DIR};
   lex = t_load(dirs, 1);
   a = nt_annotator_new(lex, NULL);
+  check_words();
 
   /* JSON-escape debris */
   CHECK_STR(clean("This time, \\\xE2\x80\x9DRussia confirmed\\\xE2\x80\x9D it"),
