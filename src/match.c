@@ -1,10 +1,13 @@
 /*
- * match.c - stage 3: finds entity aliases, stop phrases and topic cues in
- * the cleaned text in one pass of an Aho-Corasick automaton over the folded
- * text (case folded, accents removed), then applies the word-boundary, case,
- * plural, longest-match and context rules.
+ * match.c - stage 3: finds entity aliases, stop phrases, topic cues and the
+ * heads of topic patterns and zone rules in the cleaned text in one pass
+ * over the folded text (case folded, accents removed): a byte trie of every
+ * key, walked from each word start (keys start at words, so no failure links
+ * are needed; the cost is the walk depth, not the number of keys - see
+ * bench/README.md for the comparison with Hyperscan).  Then it applies the
+ * word-boundary, case, plural, longest-match and context rules.
  *
- * Takes: the lexicon's automaton, the cleaned text (nt_text) and its zones.
+ * Takes: the lexicon's trie, the cleaned text (nt_text) and its zones.
  * Gives: nt_matches.ents (entity mentions, sorted by start, dropped ones
  * marked) and nt_matches.cues (topic cues), all in clean offsets.
  */
