@@ -88,6 +88,22 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
                           nt_lexicon **out, nt_error *err);
 void nt_lexicon_free(nt_lexicon *lex);
 
+/* Save a loaded lexicon as a binary snapshot at path, which
+ * nt_lexicon_load_snapshot() maps back in milliseconds instead of reading
+ * the text files again.  The file is written under a temporary name in the
+ * same directory and renamed, so a reader never sees half of it. */
+nt_status nt_lexicon_save_snapshot(const nt_lexicon *lex, const char *path,
+                                   nt_error *err);
+
+/* Load a snapshot saved by the same version of newstag; *out is freed with
+ * nt_lexicon_free() and behaves exactly like the lexicon that was saved.
+ * Fails with NT_ERR_LEXICON, the message saying why, when the file is
+ * corrupt or truncated, from another version, or stale: one of the lexicon
+ * files it was made from changed or is gone, or its directories have a new
+ * one.  NT_ERR_IO when it cannot be read. */
+nt_status nt_lexicon_load_snapshot(const char *path, nt_lexicon **out,
+                                   nt_error *err);
+
 /* Counts for diagnostics: entities of a type, and all aliases. */
 size_t nt_lexicon_entity_count(const nt_lexicon *lex, nt_entity_type type);
 size_t nt_lexicon_alias_count(const nt_lexicon *lex);

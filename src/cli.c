@@ -5,6 +5,7 @@
  * The only file that prints or exits.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "batch.h"
 
 #include <dirent.h>
@@ -29,6 +30,7 @@ static const char USAGE[] =
     "Usage: newstag [OPTIONS] [FILE|DIR|-]...\n"
     "       newstag lexicon check [OPTIONS]\n"
     "       newstag lexicon lookup [OPTIONS] ALIAS...\n"
+    "       newstag lexicon compile [-l DIR]... [--no-default-lexicon] -o FILE\n"
     "\n"
     "Annotates news articles with countries, groups, organisations, weapon\n"
     "systems and topics; writes one JSON object per input record to stdout.\n"
@@ -46,6 +48,14 @@ static const char USAGE[] =
     "  -l, --lexicon DIR      add a lexicon directory on top of the defaults\n"
     "                         (repeatable; later ones win)\n"
     "      --no-default-lexicon  use only the --lexicon directories\n"
+    "      --snapshot FILE    use a lexicon snapshot made by 'newstag lexicon\n"
+    "                         compile' instead of the lexicon directories\n"
+    "      --no-cache         do not use or write the lexicon cache (also\n"
+    "                         NEWSTAG_NO_CACHE=1); by default the lexicons are\n"
+    "                         cached as a snapshot in $NEWSTAG_CACHE_DIR, else\n"
+    "                         $XDG_CACHE_HOME/newstag, else ~/.cache/newstag,\n"
+    "                         and rebuilt when a lexicon file changes\n"
+    "  -o, --output FILE      lexicon compile: the snapshot to write\n"
     "      --min-score X      report topics scoring at least X (default 0.3)\n"
     "      --max-record N     longest record in bytes (default 67108864)\n"
     "      --clean-text       add the cleaned text to each output record\n"
@@ -72,6 +82,9 @@ typedef struct cli {
   const char **lexdirs;
   size_t nlexdirs;
   int no_default;
+  const char *snapshot; /* --snapshot */
+  int no_cache;
+  const char *output; /* lexicon compile -o */
   nt_format fmt;
   nt_options opts;
   size_t max_record;
@@ -133,8 +146,123 @@ static const char *default_lexicon_dir(char *buf, size_t cap) {
   return NT_INSTALL_LEXICON_DIR;
 }
 
-static int load_lexicons(const cli *c, nt_lexicon **lex) {
-  char buf[PATH_MAX + 64];
+static int lexicon_error(const nt_error *err, const char *advice) {
+  if (err->line > 0)
+    msg(NULL, "error (at %s:%ld): %s%s", err->file, err->line, err->message,
+        advice);
+  else if (err->file[0])
+    msg(NULL, "error (at %s): %s%s", err->file, err->message, advice);
+  else
+    msg(NULL, "error: %s%s", err->message, advice);
+  return EXIT_LEXICON;
+}
+
+/* ---- the lexicon cache ----------------------------------------------------
+ * A snapshot of the lexicon directories in the user's cache folder, named
+ * by a hash of the directory list, loaded instead of the text when it is
+ * current and rebuilt (temporary file, then rename) when it is not. */
+
+/* mkdir -p, private to the user; 0 or -1. */
+static int make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      int bad = mkdir(path, 0700) != 0 && errno != EEXIST;
+      *p = '/';
+      if (bad)
+        return -1;
+    }
+  return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The cache folder into dir, or 0 when there is none. */
+static int cache_dir(char *dir, size_t cap) {
+  const char *env = getenv("NEWSTAG_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+  const char *home = getenv("HOME");
+  if (env && *env)
+    snprintf(dir, cap, "%s", env);
+  else if (xdg && *xdg == '/')
+    snprintf(dir, cap, "%s/newstag", xdg);
+  else if (home && *home == '/')
+    snprintf(dir, cap, "%s/.cache/newstag", home);
+  else
+    return 0;
+  return 1;
+}
+
+/* The cache file of these directories (each as written, since file names
+ * appear in the output, and as resolved), or 0 when there is none. */
+static int cache_file(const char **dirs, size_t n, char *path, size_t cap) {
+  char dir[PATH_MAX], abs[PATH_MAX];
+  nt_buf key = {0};
+  if (!cache_dir(dir, sizeof dir))
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *r = realpath(dirs[i], abs) ? abs : "";
+    if (nt_buf_append(&key, dirs[i], strlen(dirs[i]) + 1) < 0 ||
+        nt_buf_append(&key, r, strlen(r) + 1) < 0) {
+      nt_buf_free(&key);
+      return 0;
+    }
+  }
+  unsigned long long h = nt_snapshot_checksum(key.data, key.len);
+  nt_buf_free(&key);
+  return snprintf(path, cap, "%s/lexicon-%016llx.snap", dir, h) < (int)cap;
+}
+
+/* What the cache's stamp adds to the version: this binary's size and time,
+ * so that a rebuilt newstag does not use an old cache. */
+static void exe_stamp(char *buf, size_t cap) {
+  struct stat st;
+  buf[0] = '\0';
+  if (stat("/proc/self/exe", &st) == 0)
+    snprintf(buf, cap, "exe %llx.%lx.%llx", (unsigned long long)st.st_mtim.tv_sec,
+             (unsigned long)st.st_mtim.tv_nsec, (unsigned long long)st.st_size);
+}
+
+static int cache_wanted(const cli *c) {
+  const char *env = getenv("NEWSTAG_NO_CACHE");
+  return !c->no_cache && !(env && *env && strcmp(env, "0") != 0);
+}
+
+/* The lexicon from the cache: 0, or -1 (then say why when it existed). */
+static int cache_load(const cli *c, const char *path, const char *stamp,
+                      nt_lexicon **lex) {
+  struct stat st;
+  nt_error err;
+  if (stat(path, &st) != 0)
+    return -1;
+  if (nt_snapshot_load(path, stamp, 0, lex, &err) == NT_OK)
+    return 0;
+  msg(c, "warning: rebuilding the lexicon cache %s: %s", path, err.message);
+  return -1;
+}
+
+/* Write the cache; when its folder cannot be written, there is none. */
+static void cache_save(const char *path, const char *stamp,
+                       const nt_lexicon *lex) {
+  char dir[PATH_MAX + 64];
+  nt_error err;
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir)
+    *slash = '\0';
+  if (!slash || make_dirs(dir) == 0)
+    nt_snapshot_write(lex, path, stamp, &err);
+}
+
+/* The lexicons: --snapshot, else the cache when it is current, else the
+ * directories (then the cache is written, when use_cache). */
+static int load_lexicons(const cli *c, nt_lexicon **lex, int use_cache) {
+  char buf[PATH_MAX + 64], path[PATH_MAX + 64], stamp[48];
+  nt_error err;
+  if (c->snapshot)
+    return nt_lexicon_load_snapshot(c->snapshot, lex, &err) == NT_OK
+               ? EXIT_OK
+               : lexicon_error(&err, err.status == NT_ERR_LEXICON
+                                         ? " (make it again with 'newstag "
+                                           "lexicon compile')"
+                                         : "");
   const char **dirs = calloc(c->nlexdirs + 1, sizeof *dirs);
   if (!dirs)
     return EXIT_LEXICON;
@@ -143,18 +271,20 @@ static int load_lexicons(const cli *c, nt_lexicon **lex) {
     dirs[n++] = default_lexicon_dir(buf, sizeof buf);
   for (size_t i = 0; i < c->nlexdirs; i++)
     dirs[n++] = c->lexdirs[i];
-  nt_error err;
+  use_cache = use_cache && n && cache_wanted(c) &&
+              cache_file(dirs, n, path, sizeof path);
+  exe_stamp(stamp, sizeof stamp);
+  if (use_cache && cache_load(c, path, stamp, lex) == 0) {
+    free(dirs);
+    return EXIT_OK;
+  }
   nt_status st = nt_lexicon_load(dirs, n, lex, &err);
   free(dirs);
-  if (st == NT_OK)
-    return EXIT_OK;
-  if (err.line > 0)
-    msg(NULL, "error (at %s:%ld): %s", err.file, err.line, err.message);
-  else if (err.file[0])
-    msg(NULL, "error (at %s): %s", err.file, err.message);
-  else
-    msg(NULL, "error: %s", err.message);
-  return EXIT_LEXICON;
+  if (st != NT_OK)
+    return lexicon_error(&err, "");
+  if (use_cache)
+    cache_save(path, stamp, *lex);
+  return EXIT_OK;
 }
 
 static int parse_size(const char *s, size_t *out) {
@@ -206,7 +336,7 @@ static int parse_args(cli *c, int argc, char **argv) {
       snprintf(name, sizeof name, "%.*s", (int)(strchr(a, '=') - a), a);
       inline_val = strchr(a, '=') + 1;
       a = name;
-    } else if (!only_paths && a[0] == '-' && strchr("jfl", a[1]) && a[1] && a[2]) {
+    } else if (!only_paths && a[0] == '-' && strchr("jflo", a[1]) && a[1] && a[2]) {
       snprintf(name, sizeof name, "-%c", a[1]);
       inline_val = a + 2;
       a = name;
@@ -230,6 +360,16 @@ static int parse_args(cli *c, int argc, char **argv) {
       c->opts.emit_clean_text = 1;
     } else if (strcmp(a, "--no-default-lexicon") == 0) {
       c->no_default = 1;
+    } else if (strcmp(a, "--no-cache") == 0) {
+      c->no_cache = 1;
+    } else if (TAKES("--snapshot", "--snapshot")) {
+      if (!val)
+        return usage_error("%s needs a file name", a);
+      c->snapshot = val;
+    } else if (TAKES("-o", "--output")) {
+      if (!val)
+        return usage_error("%s needs a file name", a);
+      c->output = val;
     } else if (TAKES("-f", "--format")) {
       if (!val || nt_input_parse_format(val, &c->fmt, &c->markup) < 0)
         return usage_error("--format takes auto, text, html, markdown or jsonl, not '%s'", val ? val : "");
@@ -547,6 +687,37 @@ static int run_lexicon(cli *c, nt_lexicon *lex, const char *verb) {
   return EXIT_OK;
 }
 
+/* -o only with lexicon compile, which needs it; --snapshot names its
+ * directories itself. */
+static int check_combination(const cli *c, int compile) {
+  if (compile && !c->output)
+    return usage_error("%s", "lexicon compile needs -o FILE");
+  if (!compile && c->output)
+    return usage_error("%s", "-o is an option of 'newstag lexicon compile'");
+  if (c->snapshot && (compile || c->nlexdirs || c->no_default))
+    return usage_error("%s", "--snapshot replaces the lexicon directories: "
+                       "not with -l, --no-default-lexicon or lexicon compile");
+  return -1;
+}
+
+/* lexicon compile: the snapshot, and what it holds. */
+static int run_compile(cli *c, nt_lexicon *lex) {
+  nt_error err;
+  if (nt_lexicon_save_snapshot(lex, c->output, &err) != NT_OK) {
+    msg(NULL, "error (at %s): %s", err.file, err.message);
+    return EXIT_OUTPUT;
+  }
+  struct stat st;
+  double mb = stat(c->output, &st) == 0 ? (double)st.st_size / 1e6 : 0;
+  msg(c, "wrote %s: %zu entities, %zu aliases, %.1f MB", c->output,
+      nt_lexicon_entity_count(lex, NT_COUNTRY) +
+          nt_lexicon_entity_count(lex, NT_GROUP) +
+          nt_lexicon_entity_count(lex, NT_ORGANIZATION) +
+          nt_lexicon_entity_count(lex, NT_WEAPON),
+      nt_lexicon_alias_count(lex), mb);
+  return EXIT_OK;
+}
+
 int main(int argc, char **argv) {
   cli c;
   memset(&c, 0, sizeof c);
@@ -556,19 +727,26 @@ int main(int argc, char **argv) {
   int sub = argc >= 2 && strcmp(argv[1], "lexicon") == 0;
   const char *verb = sub && argc >= 3 ? argv[2] : NULL;
   if (sub && !verb)
-    return usage_error("%s", "'lexicon' needs a command: check or lookup");
-  if (sub && strcmp(verb, "check") != 0 && strcmp(verb, "lookup") != 0)
-    return usage_error("unknown lexicon command '%s' (check, lookup)", verb);
+    return usage_error("%s", "'lexicon' needs a command: check, lookup or compile");
+  int compile = sub && strcmp(verb, "compile") == 0;
+  if (sub && strcmp(verb, "check") != 0 && strcmp(verb, "lookup") != 0 &&
+      !compile)
+    return usage_error("unknown lexicon command '%s' (check, lookup, compile)",
+                       verb);
   c.lexdirs = calloc((size_t)argc + 1, sizeof *c.lexdirs);
   c.paths = calloc((size_t)argc + 1, sizeof *c.paths);
   int rc = c.lexdirs && c.paths ? -1 : EXIT_INPUT;
   if (rc < 0)
     rc = parse_args(&c, sub ? argc - 2 : argc, sub ? argv + 2 : argv);
+  if (rc < 0)
+    rc = check_combination(&c, compile);
   if (rc < 0) {
     nt_lexicon *lex = NULL;
-    rc = load_lexicons(&c, &lex);
+    rc = load_lexicons(&c, &lex, !compile);
     if (rc == EXIT_OK)
-      rc = sub ? run_lexicon(&c, lex, verb) : run_annotate(&c, lex);
+      rc = compile ? run_compile(&c, lex)
+           : sub   ? run_lexicon(&c, lex, verb)
+                   : run_annotate(&c, lex);
     nt_lexicon_free(lex);
   }
   free(c.lexdirs);

@@ -149,9 +149,38 @@ typedef struct nt_trie {
   uint32_t nnodes;
 } nt_trie;
 
+/* A file or directory the lexicon was read from, as it was then: a
+ * snapshot whose sources changed is stale (snapshot.c). */
+typedef struct nt_source {
+  char *path; /* absolute */
+  int64_t size, mtime_s, mtime_ns;
+} nt_source;
+
+/* A lexicon line that compiles to regexes: zone, cleaning and relation
+ * rules, and topic patterns that stay pcre2.  A snapshot stores these lines
+ * and compiles them again at load (nt_lexicon_compile_regexes). */
+typedef struct nt_regex_line {
+  char *text; /* the line as read */
+  uint32_t file, line;
+  uint32_t kind;          /* lexicon.c's kind of file */
+  uint32_t first_pattern; /* lex->npatterns before the line was loaded */
+} nt_regex_line;
+
 struct nt_lexicon {
   char **files; /* file names, for file:line in mentions */
   size_t nfiles, filecap;
+  nt_source *sources; /* each file as read (nfiles of them) */
+  size_t sourcecap;
+  nt_source *dirs; /* the lexicon directories */
+  size_t ndirs, dircap;
+  nt_regex_line *regex_lines;
+  size_t nregex_lines, regex_linecap;
+  /* set when loaded from a snapshot: the file's mapping, and the copy of
+   * its arrays with strings (snapshot.c) */
+  struct nt_mapping {
+    void *base, *copy;
+    size_t size, copy_size;
+  } snapshot;
   nt_entity *entities;
   size_t nentities, entcap;
   nt_pattern *patterns;
@@ -185,6 +214,25 @@ int nt_lexicon_entity_has(const nt_entity *e, const char *key,
 enum { NT_WL_NOTNAME = 0, NT_WL_ORGWORD = 1 };
 int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
                         size_t n);
+
+/* Compile the regex lines of a lexicon from a snapshot again (its zone,
+ * cleaning and topic pattern rules and relation rules); 0 or -1 with err.
+ * Reads files, topics and regex_lines; sets only the regex rules. */
+int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err);
+
+/* ---- snapshot.c: the lexicon as one binary file ------------------------- */
+
+enum { NT_SNAP_NO_SOURCE_CHECK = 1 }; /* nt_snapshot_load: trust the sources */
+
+/* Write lex to path (a temporary file, then renamed).  stamp names the
+ * writer beyond the newstag version (NULL: none); a snapshot loads only
+ * with the same stamp.  0, or -1 with err. */
+int nt_snapshot_write(const nt_lexicon *lex, const char *path,
+                      const char *stamp, nt_error *err);
+nt_status nt_snapshot_load(const char *path, const char *stamp, unsigned flags,
+                           nt_lexicon **out, nt_error *err);
+void nt_snapshot_unmap(nt_lexicon *lex); /* for nt_lexicon_free */
+uint64_t nt_snapshot_checksum(const void *data, size_t n);
 
 /* ---- match.c: the trie ---------------------------------------------- */
 

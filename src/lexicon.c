@@ -5,6 +5,7 @@
  * load with file:line in the error.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "internal.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -12,8 +13,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <pcre2.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- a string -> index hash (entity ids, topic ids, folded keys) ------ */
 
@@ -975,12 +978,65 @@ static int load_line(loader *ld, enum file_kind kind, int file_type,
   return fail(ld, NT_ERR_LEXICON, "unknown line kind \"%s\"", f[0]);
 }
 
+/* Where path is and what it was when opened (fd), for snapshots. */
+static int set_source(nt_source *s, const char *path, int fd) {
+  char abs[PATH_MAX];
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0) {
+    s->size = (int64_t)st.st_size;
+    s->mtime_s = (int64_t)st.st_mtim.tv_sec;
+    s->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+  }
+  s->path = nt_util_strdup(realpath(path, abs) ? abs : path);
+  return s->path ? 0 : -1;
+}
+
+/* Keep a line that compiles to regexes (see nt_regex_line); copy is the
+ * line before loading it split the line, npat the patterns before it. */
+static int keep_regex_line(loader *ld, enum file_kind kind, char *copy,
+                           size_t npat) {
+  nt_lexicon *lex = ld->lex;
+  if (nt_util_grow(&lex->regex_lines, &lex->regex_linecap,
+                   lex->nregex_lines + 1, sizeof *lex->regex_lines) < 0) {
+    free(copy);
+    return nomem(ld);
+  }
+  nt_regex_line *r = &lex->regex_lines[lex->nregex_lines++];
+  memset(r, 0, sizeof *r);
+  r->text = copy;
+  r->file = ld->file;
+  r->line = (uint32_t)ld->line;
+  r->kind = (uint32_t)kind;
+  r->first_pattern = (uint32_t)npat;
+  return 0;
+}
+
+/* One line, kept too when it compiles to regexes. */
+static int load_kept_line(loader *ld, enum file_kind kind, int file_type,
+                          char *line) {
+  nt_lexicon *lex = ld->lex;
+  size_t npat = lex->npatterns, nres = lex->ntopic_res;
+  int keep = kind == FK_ZONES || kind == FK_CLEAN || kind == FK_RELATIONS ||
+             (kind == FK_TOPICS && strncmp(line, "pattern\t", 8) == 0);
+  char *copy = keep ? nt_util_strdup(line) : NULL;
+  if (keep && !copy)
+    return nomem(ld);
+  int rc = load_line(ld, kind, file_type, line);
+  if (rc == 0 && keep && (kind != FK_TOPICS || lex->ntopic_res > nres))
+    return keep_regex_line(ld, kind, copy, npat);
+  free(copy);
+  return rc;
+}
+
 static int load_file(loader *ld, const char *path, enum file_kind kind,
                      int file_type) {
   nt_lexicon *lex = ld->lex;
   if (nt_util_grow(&lex->files, &lex->filecap, lex->nfiles + 1,
-                   sizeof *lex->files) < 0)
+                   sizeof *lex->files) < 0 ||
+      nt_util_grow(&lex->sources, &lex->sourcecap, lex->nfiles + 1,
+                   sizeof *lex->sources) < 0)
     return nomem(ld);
+  memset(&lex->sources[lex->nfiles], 0, sizeof *lex->sources);
   lex->files[lex->nfiles] = nt_util_strdup(path);
   if (!lex->files[lex->nfiles])
     return nomem(ld);
@@ -989,6 +1045,10 @@ static int load_file(loader *ld, const char *path, enum file_kind kind,
   FILE *fp = fopen(path, "r");
   if (!fp)
     return fail(ld, NT_ERR_IO, "cannot open: %s", strerror(errno));
+  if (set_source(&lex->sources[ld->file], path, fileno(fp)) < 0) {
+    fclose(fp);
+    return nomem(ld);
+  }
   char *line = NULL;
   size_t cap = 0;
   ssize_t got;
@@ -1005,7 +1065,7 @@ static int load_file(loader *ld, const char *path, enum file_kind kind,
       memmove(line, line + 3, (size_t)got - 2);
     if (!line[0] || line[0] == '#')
       continue;
-    rc = load_line(ld, kind, file_type, line);
+    rc = load_kept_line(ld, kind, file_type, line);
   }
   if (rc == 0 && ferror(fp))
     rc = fail(ld, NT_ERR_IO, "read error: %s", strerror(errno));
@@ -1064,6 +1124,18 @@ static int load_dir(loader *ld, const char *dir) {
   if (!d) {
     nt_error_set(ld->err, NT_ERR_IO, dir, 0, "cannot open lexicon directory: %s",
                  strerror(errno));
+    return -1;
+  }
+  nt_lexicon *lex = ld->lex;
+  int bad = nt_util_grow(&lex->dirs, &lex->dircap, lex->ndirs + 1,
+                         sizeof *lex->dirs) < 0;
+  if (!bad) {
+    memset(&lex->dirs[lex->ndirs], 0, sizeof *lex->dirs);
+    bad = set_source(&lex->dirs[lex->ndirs++], dir, dirfd(d)) < 0;
+  }
+  if (bad) {
+    closedir(d);
+    nt_error_set(ld->err, NT_ERR_NOMEM, dir, 0, "out of memory");
     return -1;
   }
   dir_file *files = NULL;
@@ -1168,6 +1240,80 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
   return NT_OK;
 }
 
+static void free_compiled(nt_lexicon *lex);
+
+/* One kept line again, in the scratch lexicon of ld; its topic patterns
+ * name their patterns in lex, where the line's patterns already are. */
+static int replay_line(loader *ld, const nt_lexicon *lex,
+                       const nt_regex_line *r) {
+  nt_lexicon *tmp = ld->lex;
+  ld->file = r->file;
+  ld->line = r->line;
+  if (r->file >= lex->nfiles || r->first_pattern > lex->npatterns ||
+      (r->kind != FK_ZONES && r->kind != FK_CLEAN && r->kind != FK_RELATIONS &&
+       r->kind != FK_TOPICS)) {
+    nt_error_set(ld->err, NT_ERR_LEXICON, NULL, 0, "%s",
+                 "corrupt lexicon snapshot: bad regex line");
+    return -1;
+  }
+  size_t npat = tmp->npatterns, nres = tmp->ntopic_res;
+  char *copy = nt_util_strdup(r->text);
+  if (!copy)
+    return nomem(ld);
+  int rc = load_line(ld, (enum file_kind)r->kind, -1, copy);
+  free(copy);
+  for (size_t k = nres; rc == 0 && k < tmp->ntopic_res; k++) {
+    size_t kind = r->first_pattern + ((size_t)tmp->topic_res[k].kind - npat);
+    if (kind >= lex->npatterns)
+      return fail(ld, NT_ERR_LEXICON, "%s", "pattern line does not match the "
+                  "lexicon it was stored with");
+    tmp->topic_res[k].kind = (int)kind;
+  }
+  return rc;
+}
+
+/* The lines run in a scratch lexicon, whose regex rules then move to lex
+ * (the patterns they add are in lex already). */
+int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
+  loader ld = {0};
+  ld.err = err;
+  ld.lex = calloc(1, sizeof *ld.lex);
+  if (!ld.lex) {
+    nt_error_set(err, NT_ERR_NOMEM, NULL, 0, "out of memory");
+    return -1;
+  }
+  nt_lexicon *tmp = ld.lex;
+  tmp->files = lex->files; /* borrowed, for messages */
+  tmp->nfiles = lex->nfiles;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < lex->ntopics; i++)
+    if (idmap_put(&ld.topics, lex->topics[i].id, (uint32_t)i) < 0)
+      rc = nomem(&ld);
+  for (size_t i = 0; rc == 0 && i < lex->nregex_lines; i++)
+    rc = replay_line(&ld, lex, &lex->regex_lines[i]);
+  idmap_free(&ld.topics);
+  if (rc == 0) {
+    free_compiled(lex);
+    lex->zone_rules = tmp->zone_rules;
+    lex->nzone_rules = tmp->nzone_rules;
+    lex->zonecap = tmp->zonecap;
+    lex->clean_rules = tmp->clean_rules;
+    lex->nclean_rules = tmp->nclean_rules;
+    lex->cleancap = tmp->cleancap;
+    lex->topic_res = tmp->topic_res;
+    lex->ntopic_res = tmp->ntopic_res;
+    lex->topic_recap = tmp->topic_recap;
+    lex->relate = tmp->relate;
+    tmp->zone_rules = tmp->clean_rules = tmp->topic_res = NULL;
+    tmp->nzone_rules = tmp->nclean_rules = tmp->ntopic_res = 0;
+    tmp->relate = NULL;
+  }
+  tmp->files = NULL;
+  tmp->nfiles = 0;
+  nt_lexicon_free(tmp);
+  return rc;
+}
+
 static void free_regex_rules(nt_regex_rule *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
     pcre2_code_free((pcre2_code *)r[i].code);
@@ -1176,12 +1322,37 @@ static void free_regex_rules(nt_regex_rule *r, size_t n) {
   free(r);
 }
 
+/* What a lexicon owns even when its arrays are in a snapshot's mapping. */
+static void free_compiled(nt_lexicon *lex) {
+  free_regex_rules(lex->zone_rules, lex->nzone_rules);
+  free_regex_rules(lex->clean_rules, lex->nclean_rules);
+  free_regex_rules(lex->topic_res, lex->ntopic_res);
+  nt_relate_free_rules(lex);
+}
+
+static void free_sources(nt_source *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(s[i].path);
+  free(s);
+}
+
 void nt_lexicon_free(nt_lexicon *lex) {
   if (!lex)
     return;
+  free_compiled(lex);
+  if (lex->snapshot.base) { /* the rest is in the mapping */
+    nt_snapshot_unmap(lex);
+    free(lex);
+    return;
+  }
   for (size_t i = 0; i < lex->nfiles; i++)
     free(lex->files[i]);
   free(lex->files);
+  free_sources(lex->sources, lex->nfiles);
+  free_sources(lex->dirs, lex->ndirs);
+  for (size_t i = 0; i < lex->nregex_lines; i++)
+    free(lex->regex_lines[i].text);
+  free(lex->regex_lines);
   for (size_t i = 0; i < lex->nentities; i++) {
     nt_entity *e = &lex->entities[i];
     free(e->id);
@@ -1207,11 +1378,7 @@ void nt_lexicon_free(nt_lexicon *lex) {
     free(lex->rules[i].value);
   }
   free(lex->rules);
-  free_regex_rules(lex->zone_rules, lex->nzone_rules);
-  free_regex_rules(lex->clean_rules, lex->nclean_rules);
-  free_regex_rules(lex->topic_res, lex->ntopic_res);
   nt_match_free_trie(&lex->trie);
-  nt_relate_free_rules(lex);
   for (int w = 0; w < 2; w++) {
     for (size_t i = 0; i < lex->wordlists[w].n; i++)
       free(lex->wordlists[w].words[i]);

@@ -20,119 +20,246 @@
 
 /* ---- building the trie -------------------------------------------------- */
 
-/* The trie under construction: first-child / next-sibling lists. */
-typedef struct tmp_trie {
-  uint32_t *first, *next, *out;
-  uint8_t *byte;
-  uint32_t n, cap;
-} tmp_trie;
+/* The trie is built level by level from the keys of the chain heads (one
+ * head per distinct folded key).  The keys that go on below the nodes of
+ * one level are kept grouped by node, in node order; sorting each group by
+ * its next byte gives the node's children in byte order, numbered in turn,
+ * and the groups of the next level in the same order: the numbering is
+ * breadth first, and time and memory are linear in the total key length
+ * (an MSD radix sort; no temporary trie).  The keys are copied into one
+ * buffer, and copied again in level order now and then, so that reading
+ * them level after level goes through memory in order. */
+typedef struct bkey {
+  uint32_t off; /* the key's rest in the buffer, from depth b->base */
+  uint32_t pat; /* its pattern */
+  uint32_t at;  /* its node at this level */
+} bkey;
 
-static uint32_t tmp_node(tmp_trie *t, uint8_t byte) {
-  if (t->n == t->cap) {
-    size_t cap = t->cap;
-    if (nt_util_grow(&t->first, &cap, t->n + 1, sizeof *t->first) < 0)
-      return NONE;
-    cap = t->cap;
-    if (nt_util_grow(&t->next, &cap, t->n + 1, sizeof *t->next) < 0)
-      return NONE;
-    cap = t->cap;
-    if (nt_util_grow(&t->out, &cap, t->n + 1, sizeof *t->out) < 0)
-      return NONE;
-    cap = t->cap;
-    if (nt_util_grow(&t->byte, &cap, t->n + 1, 1) < 0)
-      return NONE;
-    t->cap = (uint32_t)cap;
+typedef struct builder {
+  nt_trie *tr;
+  size_t cap;        /* nodes allocated */
+  bkey *key, *next;  /* this level's keys by node, and the next level's */
+  bkey *tmp;         /* scratch for sorting one group */
+  size_t n, nn;      /* keys in this level and in the next */
+  uint8_t *buf;      /* the keys' rests, each NUL-terminated */
+  size_t base;       /* the depth where the buffer's rests begin */
+} builder;
+
+static int grow_nodes(builder *b, size_t need) {
+  nt_trie *tr = b->tr;
+  size_t cap = b->cap;
+  if (need <= cap)
+    return 0;
+  if (need > NONE || nt_util_grow(&tr->child, &cap, need, sizeof *tr->child) < 0)
+    return -1;
+  cap = b->cap;
+  if (nt_util_grow(&tr->nchild, &cap, need, sizeof *tr->nchild) < 0)
+    return -1;
+  cap = b->cap;
+  if (nt_util_grow(&tr->byte, &cap, need, 1) < 0)
+    return -1;
+  cap = b->cap;
+  if (nt_util_grow(&tr->out, &cap, need, sizeof *tr->out) < 0)
+    return -1;
+  b->cap = cap;
+  return 0;
+}
+
+static uint8_t key_byte(const builder *b, const bkey *k, size_t depth) {
+  return b->buf[k->off + depth - b->base];
+}
+
+/* Sort keys[0..n) by their byte at depth: insertion sort for few keys,
+ * else a counting sort through b->tmp. */
+static void sort_group(builder *b, bkey *keys, size_t n, size_t depth) {
+  if (n <= 16) {
+    for (size_t i = 1; i < n; i++) {
+      bkey k = keys[i];
+      uint8_t c = key_byte(b, &k, depth);
+      size_t j = i;
+      for (; j > 0 && key_byte(b, &keys[j - 1], depth) > c; j--)
+        keys[j] = keys[j - 1];
+      keys[j] = k;
+    }
+    return;
   }
-  t->first[t->n] = t->next[t->n] = t->out[t->n] = NONE;
-  t->byte[t->n] = byte;
-  return t->n++;
+  size_t count[257] = {0};
+  for (size_t i = 0; i < n; i++)
+    count[key_byte(b, &keys[i], depth) + 1]++;
+  for (int c = 0; c < 256; c++)
+    count[c + 1] += count[c];
+  for (size_t i = 0; i < n; i++)
+    b->tmp[count[key_byte(b, &keys[i], depth)]++] = keys[i];
+  memcpy(keys, b->tmp, n * sizeof *keys);
 }
 
-/* The child of node for byte c, created in sorted position if missing. */
-static uint32_t tmp_child(tmp_trie *t, uint32_t node, uint8_t c) {
-  uint32_t *link = &t->first[node];
-  while (*link != NONE && t->byte[*link] < c)
-    link = &t->next[*link];
-  if (*link != NONE && t->byte[*link] == c)
-    return *link;
-  uint32_t k = tmp_node(t, c);
-  if (k == NONE)
-    return NONE;
-  link = &t->first[node]; /* the arrays may have moved */
-  while (*link != NONE && t->byte[*link] < c)
-    link = &t->next[*link];
-  t->next[k] = *link;
-  *link = k;
-  return k;
+/* The children of node from its group keys[0..n) at depth: keys that end
+ * at a child become its output, the others go to the next level. */
+static int add_children(builder *b, uint32_t node, bkey *keys, size_t n,
+                        size_t depth) {
+  nt_trie *tr = b->tr;
+  sort_group(b, keys, n, depth);
+  for (size_t i = 0; i < n;) {
+    uint8_t c = key_byte(b, &keys[i], depth);
+    if (grow_nodes(b, (size_t)tr->nnodes + 1) < 0)
+      return -1;
+    uint32_t id = tr->nnodes++;
+    tr->byte[id] = c;
+    tr->out[id] = NONE;
+    tr->nchild[node]++;
+    for (; i < n && key_byte(b, &keys[i], depth) == c; i++) {
+      if (key_byte(b, &keys[i], depth + 1) == 0) {
+        tr->out[id] = keys[i].pat;
+      } else {
+        b->next[b->nn] = keys[i];
+        b->next[b->nn++].at = id;
+      }
+    }
+  }
+  return 0;
 }
 
-/* Breadth-first renumbering: children of a node become contiguous. */
-static int flatten(nt_trie *tr, const tmp_trie *t, const nt_lexicon *lex) {
-  uint32_t n = t->n;
-  uint32_t *queue = malloc((size_t)n * sizeof *queue);
-  tr->child = malloc((size_t)n * sizeof *tr->child);
-  tr->nchild = calloc(n, sizeof *tr->nchild);
-  tr->byte = malloc(n);
-  tr->out = malloc((size_t)n * sizeof *tr->out);
-  tr->ext = calloc(n, 1);
-  if (!queue || !tr->child || !tr->nchild || !tr->byte || !tr->out || !tr->ext) {
-    free(queue);
+/* Number the nodes of the level [first, last) and their children. */
+static int build_level(builder *b, uint32_t first, uint32_t last,
+                       size_t depth) {
+  nt_trie *tr = b->tr;
+  size_t i = 0;
+  b->nn = 0;
+  for (uint32_t node = first; node < last; node++) {
+    tr->child[node] = tr->nnodes;
+    tr->nchild[node] = 0;
+    size_t j = i;
+    while (j < b->n && b->key[j].at == node)
+      j++;
+    if (j > i && add_children(b, node, b->key + i, j - i, depth) < 0)
+      return -1;
+    i = j;
+  }
+  bkey *t = b->key;
+  b->key = b->next;
+  b->next = t;
+  b->n = b->nn;
+  return 0;
+}
+
+/* Copy the rests of this level's keys from depth on into a new buffer, in
+ * level order (src: the patterns, or the old buffer). */
+static int pack_keys(builder *b, const nt_lexicon *lex, size_t depth) {
+  size_t total = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    const char *s = b->buf ? (const char *)b->buf + b->key[i].off + depth - b->base
+                           : lex->patterns[b->key[i].pat].folded + depth;
+    total += strlen(s) + 1;
+  }
+  uint8_t *buf = malloc(total ? total : 1);
+  if (!buf || total > NONE) {
+    free(buf);
     return -1;
   }
-  uint32_t head = 0, tail = 1;
-  queue[0] = 0; /* temporary id of the node that gets new id head */
-  while (head < tail) {
-    uint32_t old = queue[head], id = head++;
-    tr->byte[id] = t->byte[old];
-    tr->out[id] = t->out[old];
-    tr->child[id] = tail;
-    for (uint32_t c = t->first[old]; c != NONE; c = t->next[c]) {
-      queue[tail++] = c;
-      tr->nchild[id]++;
-    }
+  size_t off = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    const char *s = b->buf ? (const char *)b->buf + b->key[i].off + depth - b->base
+                           : lex->patterns[b->key[i].pat].folded + depth;
+    size_t len = strlen(s) + 1;
+    memcpy(buf + off, s, len);
+    b->key[i].off = (uint32_t)off;
+    off += len;
+  }
+  free(b->buf);
+  b->buf = buf;
+  b->base = depth;
+  return 0;
+}
+
+/* The chain heads, enabled patterns no other pattern chains to, as the
+ * keys of the root; an empty key ends at the root. */
+static int find_heads(builder *b, const nt_lexicon *lex) {
+  uint8_t *head = calloc(lex->npatterns + 1, 1);
+  if (!head)
+    return -1;
+  for (size_t i = 0; i < lex->npatterns; i++)
+    head[i] = !(lex->patterns[i].flags & NT_AF_DISABLED);
+  for (size_t i = 0; i < lex->npatterns; i++)
+    if (head[i] && lex->patterns[i].next_same != NONE)
+      head[lex->patterns[i].next_same] = 0;
+  b->tr->out[0] = NONE;
+  for (size_t i = 0; i < lex->npatterns; i++) {
+    if (!head[i])
+      continue;
+    if (!lex->patterns[i].folded[0])
+      b->tr->out[0] = (uint32_t)i;
+    else
+      b->key[b->n++] = (bkey){0, (uint32_t)i, 0};
+  }
+  free(head);
+  return 0;
+}
+
+/* The root, then every level. */
+static int build_trie(builder *b, const nt_lexicon *lex) {
+  nt_trie *tr = b->tr;
+  if (grow_nodes(b, 1) < 0 || find_heads(b, lex) < 0)
+    return -1;
+  tr->nnodes = 1;
+  tr->byte[0] = 0;
+  uint32_t first = 0, last = 1;
+  for (size_t depth = 0; first < last; depth++) {
+    if ((depth & (depth - 1)) == 0 && pack_keys(b, lex, depth) < 0)
+      return -1; /* at depths 0, 1, 2, 4, 8...: few copies, mostly in order */
+    if (build_level(b, first, last, depth) < 0)
+      return -1;
+    first = last;
+    last = tr->nnodes;
+  }
+  return 0;
+}
+
+/* What build_trie leaves to do: ext from the chains, the root table, and
+ * the arrays trimmed to their size. */
+static int finish_trie(nt_trie *tr, const nt_lexicon *lex) {
+  uint32_t n = tr->nnodes;
+  tr->ext = calloc(n, 1);
+  if (!tr->ext)
+    return -1;
+  for (uint32_t id = 0; id < n; id++)
     for (uint32_t p = tr->out[id]; p != NONE; p = lex->patterns[p].next_same)
       if (lex->patterns[p].flags & (NT_AF_PLURAL | NT_AF_STEM | NT_AF_ANCHOR))
         tr->ext[id] = 1;
-  }
   for (int c = 0; c < 256; c++)
     tr->root[c] = NONE;
   for (uint32_t k = 0; k < tr->nchild[0]; k++)
     tr->root[tr->byte[tr->child[0] + k]] = tr->child[0] + k;
-  tr->nnodes = n;
-  free(queue);
+  void *p;
+  if ((p = realloc(tr->child, (size_t)n * sizeof *tr->child)))
+    tr->child = p;
+  if ((p = realloc(tr->nchild, (size_t)n * sizeof *tr->nchild)))
+    tr->nchild = p;
+  if ((p = realloc(tr->byte, n)))
+    tr->byte = p;
+  if ((p = realloc(tr->out, (size_t)n * sizeof *tr->out)))
+    tr->out = p;
   return 0;
 }
 
 int nt_match_build(nt_lexicon *lex, nt_error *err) {
-  tmp_trie t = {0};
-  uint8_t *head = calloc(lex->npatterns + 1, 1);
-  int rc = head && tmp_node(&t, 0) == 0 ? 0 : -1;
-  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++)
-    head[i] = !(lex->patterns[i].flags & NT_AF_DISABLED);
-  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++)
-    if (head[i] && lex->patterns[i].next_same != NONE)
-      head[lex->patterns[i].next_same] = 0;
-  for (size_t i = 0; rc == 0 && i < lex->npatterns; i++) {
-    if (!head[i])
-      continue;
-    uint32_t node = 0;
-    for (const unsigned char *p = (const unsigned char *)lex->patterns[i].folded;
-         *p && node != NONE; p++)
-      node = tmp_child(&t, node, *p);
-    if (node == NONE)
-      rc = -1;
-    else
-      t.out[node] = (uint32_t)i;
-  }
-  if (rc == 0)
-    rc = flatten(&lex->trie, &t, lex);
-  free(t.first);
-  free(t.next);
-  free(t.out);
-  free(t.byte);
-  free(head);
-  if (rc < 0)
+  builder b = {0};
+  size_t np = lex->npatterns + 1;
+  b.tr = &lex->trie;
+  memset(&lex->trie, 0, sizeof lex->trie);
+  b.key = malloc(np * sizeof *b.key);
+  b.next = malloc(np * sizeof *b.next);
+  b.tmp = malloc(np * sizeof *b.tmp);
+  int rc = b.key && b.next && b.tmp ? 0 : -1;
+  if (rc < 0 || build_trie(&b, lex) < 0 || finish_trie(&lex->trie, lex) < 0)
+    rc = -1;
+  free(b.key);
+  free(b.next);
+  free(b.tmp);
+  free(b.buf);
+  if (rc < 0) {
+    nt_match_free_trie(&lex->trie);
     nt_error_set(err, NT_ERR_NOMEM, NULL, 0, "out of memory building the trie");
+  }
   return rc;
 }
 

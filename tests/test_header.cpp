@@ -2,6 +2,7 @@
 #include "newstag.h"
 
 #include <cstdio>
+#include <unistd.h>
 
 int main() {
   nt_options opts;
@@ -18,6 +19,15 @@ int main() {
   const nt_result *r = nullptr;
   int ok = nt_annotate(a, &rec, &r) == NT_OK && nt_result_entity_count(r) == 2;
   nt_annotator_free(a);
+  // the snapshot functions, from C++ too
+  char path[64];
+  std::snprintf(path, sizeof path, "/tmp/newstag-header-%ld.snap", (long)getpid());
+  nt_lexicon *snap = nullptr;
+  ok = ok && nt_lexicon_save_snapshot(lex, path, &err) == NT_OK &&
+       nt_lexicon_load_snapshot(path, &snap, &err) == NT_OK &&
+       nt_lexicon_alias_count(snap) == nt_lexicon_alias_count(lex);
+  std::remove(path);
+  nt_lexicon_free(snap);
   nt_lexicon_free(lex);
   std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
   return ok ? 0 : 1;
