@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define BATCH_RECORDS 512
+#define FIRST_BATCH 4 /* small, so that the first lines come out at once */
 #define BATCH_BYTES ((size_t)4 << 20)
 
 typedef struct slot {
@@ -201,11 +202,11 @@ static void pool_wait(pool *p) {
   pthread_mutex_unlock(&p->mu);
 }
 
-/* Read up to one batch; returns the number of items read. */
-static size_t fill(batch *b, nt_input *in, int *oom) {
+/* Read up to one batch of at most max records; returns the number read. */
+static size_t fill(batch *b, nt_input *in, int *oom, size_t max) {
   b->n = b->bytes = 0;
   nt_input_item it;
-  while (b->n < BATCH_RECORDS && b->bytes < BATCH_BYTES && nt_input_next(in, &it))
+  while (b->n < max && b->bytes < BATCH_BYTES && nt_input_next(in, &it))
     if (batch_add(b, &it) < 0) {
       *oom = 1;
       break;
@@ -253,10 +254,12 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
   /* The workers annotate one batch while this thread writes the one before
    * and reads the one after: they wait only for the last record of a batch. */
   int cur = 0, oom = 0;
-  if (rc == 0 && fill(&b[cur], in, &oom) > 0) {
+  size_t max = FIRST_BATCH; /* doubles up to BATCH_RECORDS */
+  if (rc == 0 && fill(&b[cur], in, &oom, max) > 0) {
     pool_start(&p, &b[cur]);
     for (;;) {
-      size_t more = oom ? 0 : fill(&b[!cur], in, &oom);
+      max = max * 2 < BATCH_RECORDS ? max * 2 : BATCH_RECORDS;
+      size_t more = oom ? 0 : fill(&b[!cur], in, &oom, max);
       pool_wait(&p);
       if (more)
         pool_start(&p, &b[!cur]);

@@ -181,6 +181,9 @@ struct nt_lexicon {
     void *base, *copy;
     size_t size, copy_size;
   } snapshot;
+  /* set when the relation rules are being compiled after the load: read
+   * them with nt_lexicon_relate_rules() */
+  struct nt_deferred *deferred;
   nt_entity *entities;
   size_t nentities, entcap;
   nt_pattern *patterns;
@@ -218,7 +221,14 @@ int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
 /* Compile the regex lines of a lexicon from a snapshot again (its zone,
  * cleaning and topic pattern rules and relation rules); 0 or -1 with err.
  * Reads files, topics and regex_lines; sets only the regex rules. */
-int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err);
+enum { NT_RX_ALL_BUT_RELATIONS = 0, NT_RX_RELATIONS = 1 };
+int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err, int which);
+/* Compile a snapshot's relation rules on a thread of their own (0, or -1:
+ * not started), and wait for them: NULL when there are none; *failed points
+ * at the error when they did not compile. */
+int nt_lexicon_defer_relations(nt_lexicon *lex);
+const struct nt_relate_rules *nt_lexicon_relate_rules(const nt_lexicon *lex,
+                                                      nt_error **failed);
 
 /* ---- snapshot.c: the lexicon as one binary file ------------------------- */
 

@@ -966,8 +966,13 @@ nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
                         const nt_text *t, void *md) {
   (void)md; /* the shared match data is sized for the zone rules */
   rel->n = 0;
-  const struct nt_relate_rules *rr = lex->relate;
-  if (!rr || !rr->nrules || !t->clean.data || !any_weapon(lex, m))
+  if (!t->clean.data || !any_weapon(lex, m))
+    return NT_OK;
+  nt_error *failed;
+  const struct nt_relate_rules *rr = nt_lexicon_relate_rules(lex, &failed);
+  if (failed)
+    return NT_ERR_LEXICON; /* a snapshot's rules did not compile */
+  if (!rr || !rr->nrules)
     return NT_OK;
   rel_ctx x = {rel, lex, rr, NULL, 0, 0};
   if (!(x.sc = scratch_get(rel, rr->max_capture + 1)) ||

@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +66,9 @@ typedef struct snap_entry {
 
 /* ---- the arrays ---------------------------------------------------------
  * Every field of nt_lexicon is in ARRAYS, or is one of the compiled regex
- * rules (zone_rules, clean_rules, topic_res, relate) compiled again at load,
- * or the mapping itself (snapshot).  The assertions below fail when one of
+ * rules (zone_rules, clean_rules, topic_res, relate) compiled again at load
+ * (deferred: the relation rules' compilation), or the mapping itself
+ * (snapshot).  The assertions below fail when one of
  * the stored structs changes size: store the new field (one line in ARRAYS,
  * or its offset in S_* when it is a string) or recompute it in load(), then
  * update the size (and SNAP_VERSION). */
@@ -138,7 +138,7 @@ static const snap_array ARRAYS[] = {
   _Static_assert(sizeof(type) == n, #type " changed: store or recompute the " \
                  "new field in snapshot.c (ARRAYS and S_*), then update "     \
                  "this size")
-SAME_SIZE(nt_lexicon, 1448);
+SAME_SIZE(nt_lexicon, 1456);
 SAME_SIZE(nt_trie, 1072);
 SAME_SIZE(nt_entity, 64);
 SAME_SIZE(nt_pattern, 56);
@@ -837,21 +837,6 @@ static void populate(snap_file *f) {
 #endif
 }
 
-/* The regexes are compiled on a thread of their own while the arrays are
- * checked (on two cores, ~15 ms less of a 1M-alias load). */
-typedef struct compile_job {
-  nt_lexicon *lex;
-  nt_error err;
-  int rc;
-} compile_job;
-
-static void *compile_main(void *arg) {
-  compile_job *job = arg;
-  memset(&job->err, 0, sizeof job->err);
-  job->rc = nt_lexicon_compile_regexes(job->lex, &job->err);
-  return NULL;
-}
-
 /* Checksum, arrays, source files: what needs no compiled regex. */
 static int check_file(snap_file *f, nt_lexicon *lex, checksum_state *cs,
                       const char *stamp, unsigned flags) {
@@ -876,21 +861,15 @@ static int load(snap_file *f, nt_lexicon *lex, const char *stamp,
       check_before_regexes(f, lex) < 0)
     return -1;
   mprotect(f->copy, lex->snapshot.copy_size, PROT_READ); /* immutable */
-  /* the thread reads files, topics and regex lines and sets the regex
-   * rules; this one reads the rest until the join */
-  compile_job job;
-  pthread_t th;
-  job.lex = lex;
-  int threaded = pthread_create(&th, NULL, compile_main, &job) == 0;
-  if (!threaded)
-    compile_main(&job);
-  int rc = check_file(f, lex, &cs, stamp, flags);
-  if (threaded)
-    pthread_join(th, NULL);
-  if (rc < 0)
+  /* The relation rules, most of the compiling, are compiled on a thread of
+   * their own that goes on after the load (the first record that names a
+   * weapon waits for it, lexicon.c); this one checks the file and compiles
+   * the other rules meanwhile. */
+  int deferred = nt_lexicon_defer_relations(lex) == 0;
+  if (check_file(f, lex, &cs, stamp, flags) < 0)
     return -1;
-  if (job.rc < 0) {
-    *f->err = job.err;
+  if (nt_lexicon_compile_regexes(lex, f->err, NT_RX_ALL_BUT_RELATIONS) < 0 ||
+      (!deferred && nt_lexicon_compile_regexes(lex, f->err, NT_RX_RELATIONS) < 0)) {
     if (!f->err->file[0]) /* else the lexicon line that did not compile */
       snprintf(f->err->file, sizeof f->err->file, "%s", f->path);
     return -1;
