@@ -284,21 +284,22 @@ static int cmp_str(const void *a, const void *b) {
 /* The child of node for byte c: a copy of match.c's trie_step (a linear
  * search among up to 8 children, else a binary search). */
 static inline uint32_t step(const nt_trie *tr, uint32_t node, uint8_t c) {
-  uint32_t lo = tr->child[node], hi = lo + tr->nchild[node];
+  const nt_trie_node *nd = tr->node;
+  uint32_t lo = nd[node].child, end = lo + nd[node].nchild, hi = end;
   if (hi - lo <= 8) {
     for (; lo < hi; lo++)
-      if (tr->byte[lo] >= c)
-        return tr->byte[lo] == c ? lo : NONE;
+      if (nd[lo].byte >= c)
+        return nd[lo].byte == c ? lo : NONE;
     return NONE;
   }
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (tr->byte[mid] < c)
+    if (nd[mid].byte < c)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo < tr->child[node] + tr->nchild[node] && tr->byte[lo] == c ? lo : NONE;
+  return lo < end && nd[lo].byte == c ? lo : NONE;
 }
 
 /* The distinct folded keys of the enabled patterns, sorted, with their
@@ -331,11 +332,11 @@ static void collect_keys(keyset *ks, const nt_lexicon *lex) {
     uint32_t node = tr->root[s[0]];
     for (size_t k = 1; s[k] && node != NONE; k++)
       node = step(tr, node, s[k]);
-    if (node == NONE || tr->out[node] == NONE)
+    if (node == NONE || tr->node[node].out == NONE)
       die("key \"%s\" is not in the trie", all[i]);
     ks->key[ks->n] = all[i];
     ks->len[ks->n] = strlen(all[i]);
-    ks->ext[ks->n++] = tr->ext[node];
+    ks->ext[ks->n++] = tr->node[node].ext;
   }
 }
 
@@ -360,7 +361,8 @@ static size_t trie_walk(const nt_trie *tr, const unsigned char *f, size_t n) {
     uint32_t node = tr->root[f[p]];
     size_t i = p + 1;
     while (node != NONE) {
-      if (tr->out[node] != NONE && (i >= n || !inword(f[i]) || tr->ext[node]))
+      if (tr->node[node].out != NONE &&
+          (i >= n || !inword(f[i]) || tr->node[node].ext))
         hits++;
       if (i >= n)
         break;
@@ -602,10 +604,7 @@ int main(int argc, char **argv) {
     die("%s", "nt_match_build failed");
   timer_stop(&tb);
   const nt_trie *tr = &lex->trie;
-  size_t trie_bytes = sizeof tr->root +
-                      (size_t)tr->nnodes * (sizeof *tr->child + sizeof *tr->nchild +
-                                            sizeof *tr->byte + sizeof *tr->out +
-                                            sizeof *tr->ext);
+  size_t trie_bytes = sizeof tr->root + (size_t)tr->nnodes * sizeof *tr->node;
 
   /* -- Hyperscan: every distinct key as a literal -- */
   unsigned *ids = xrealloc(NULL, ks.n * sizeof *ids);

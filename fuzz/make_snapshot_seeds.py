@@ -13,7 +13,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEADER = 128  # sizeof(snap_header); the table follows: elem, count, off
-PATTERNS, ENTITIES, REGEX_LINES, TRIE_CHILD = 4, 3, 9, 10  # ARRAYS order
+PATTERNS, ENTITIES, REGEX_LINES, TRIE_NODES = 4, 3, 9, 10  # ARRAYS order
 
 
 def main():
@@ -62,7 +62,7 @@ def main():
     write("bad-target", 1, changed("<I", off(PATTERNS) + 20, 99999))
     write("bad-chain", 1, changed("<I", off(PATTERNS) + 36, 0))
     write("bad-string", 1, changed("<Q", off(ENTITIES), 1 << 33))
-    write("bad-trie", 1, changed("<I", off(TRIE_CHILD) + 4, 0xFFFFFFF0))
+    write("bad-trie", 1, changed("<I", off(TRIE_NODES) + 12, 0xFFFFFFF0))  # node 1: child
     write("bad-regex-line", 1, changed("<I", off(REGEX_LINES) + 16, 0))
 
 

@@ -138,14 +138,19 @@ typedef struct nt_regex_rule {
 
 /* The alias trie over folded patterns, flattened breadth first so that the
  * children of a node are contiguous and sorted by byte.  Matching walks it
- * from every word start (match.c). */
+ * from every word start (match.c); a node is one 12-byte record, so that a
+ * step of the walk reads one place in memory. */
+typedef struct nt_trie_node {
+  uint32_t child;  /* index of its first child */
+  uint32_t out;    /* first pattern whose key ends here, or UINT32_MAX */
+  uint16_t nchild; /* number of children */
+  uint8_t byte;    /* the byte that leads to it */
+  uint8_t ext;     /* 1 if a pattern here may run on (plural, stem, head) */
+} nt_trie_node;
+
 typedef struct nt_trie {
   uint32_t root[256]; /* child of the root for each byte, or UINT32_MAX */
-  uint32_t *child;    /* node -> index of its first child */
-  uint16_t *nchild;   /* node -> number of children */
-  uint8_t *byte;      /* node -> the byte that leads to it */
-  uint32_t *out;      /* node -> first pattern whose key ends here, or UINT32_MAX */
-  uint8_t *ext;       /* node -> 1 if a pattern there may run on (plural, stem) */
+  nt_trie_node *node;
   uint32_t nnodes;
 } nt_trie;
 

@@ -50,16 +50,7 @@ static int grow_nodes(builder *b, size_t need) {
   size_t cap = b->cap;
   if (need <= cap)
     return 0;
-  if (need > NONE || nt_util_grow(&tr->child, &cap, need, sizeof *tr->child) < 0)
-    return -1;
-  cap = b->cap;
-  if (nt_util_grow(&tr->nchild, &cap, need, sizeof *tr->nchild) < 0)
-    return -1;
-  cap = b->cap;
-  if (nt_util_grow(&tr->byte, &cap, need, 1) < 0)
-    return -1;
-  cap = b->cap;
-  if (nt_util_grow(&tr->out, &cap, need, sizeof *tr->out) < 0)
+  if (need > NONE || nt_util_grow(&tr->node, &cap, need, sizeof *tr->node) < 0)
     return -1;
   b->cap = cap;
   return 0;
@@ -104,12 +95,11 @@ static int add_children(builder *b, uint32_t node, bkey *keys, size_t n,
     if (grow_nodes(b, (size_t)tr->nnodes + 1) < 0)
       return -1;
     uint32_t id = tr->nnodes++;
-    tr->byte[id] = c;
-    tr->out[id] = NONE;
-    tr->nchild[node]++;
+    tr->node[id] = (nt_trie_node){0, NONE, 0, c, 0};
+    tr->node[node].nchild++;
     for (; i < n && key_byte(b, &keys[i], depth) == c; i++) {
       if (key_byte(b, &keys[i], depth + 1) == 0) {
-        tr->out[id] = keys[i].pat;
+        tr->node[id].out = keys[i].pat;
       } else {
         b->next[b->nn] = keys[i];
         b->next[b->nn++].at = id;
@@ -126,8 +116,8 @@ static int build_level(builder *b, uint32_t first, uint32_t last,
   size_t i = 0;
   b->nn = 0;
   for (uint32_t node = first; node < last; node++) {
-    tr->child[node] = tr->nnodes;
-    tr->nchild[node] = 0;
+    tr->node[node].child = tr->nnodes;
+    tr->node[node].nchild = 0;
     size_t j = i;
     while (j < b->n && b->key[j].at == node)
       j++;
@@ -182,12 +172,12 @@ static int find_heads(builder *b, const nt_lexicon *lex) {
   for (size_t i = 0; i < lex->npatterns; i++)
     if (head[i] && lex->patterns[i].next_same != NONE)
       head[lex->patterns[i].next_same] = 0;
-  b->tr->out[0] = NONE;
+  b->tr->node[0] = (nt_trie_node){0, NONE, 0, 0, 0};
   for (size_t i = 0; i < lex->npatterns; i++) {
     if (!head[i])
       continue;
     if (!lex->patterns[i].folded[0])
-      b->tr->out[0] = (uint32_t)i;
+      b->tr->node[0].out = (uint32_t)i;
     else
       b->key[b->n++] = (bkey){0, (uint32_t)i, 0};
   }
@@ -201,7 +191,6 @@ static int build_trie(builder *b, const nt_lexicon *lex) {
   if (grow_nodes(b, 1) < 0 || find_heads(b, lex) < 0)
     return -1;
   tr->nnodes = 1;
-  tr->byte[0] = 0;
   uint32_t first = 0, last = 1;
   for (size_t depth = 0; first < last; depth++) {
     if ((depth & (depth - 1)) == 0 && pack_keys(b, lex, depth) < 0)
@@ -215,29 +204,21 @@ static int build_trie(builder *b, const nt_lexicon *lex) {
 }
 
 /* What build_trie leaves to do: ext from the chains, the root table, and
- * the arrays trimmed to their size. */
+ * the array trimmed to its size. */
 static int finish_trie(nt_trie *tr, const nt_lexicon *lex) {
   uint32_t n = tr->nnodes;
-  tr->ext = calloc(n, 1);
-  if (!tr->ext)
-    return -1;
   for (uint32_t id = 0; id < n; id++)
-    for (uint32_t p = tr->out[id]; p != NONE; p = lex->patterns[p].next_same)
+    for (uint32_t p = tr->node[id].out; p != NONE; p = lex->patterns[p].next_same)
       if (lex->patterns[p].flags & (NT_AF_PLURAL | NT_AF_STEM | NT_AF_ANCHOR))
-        tr->ext[id] = 1;
+        tr->node[id].ext = 1;
   for (int c = 0; c < 256; c++)
     tr->root[c] = NONE;
-  for (uint32_t k = 0; k < tr->nchild[0]; k++)
-    tr->root[tr->byte[tr->child[0] + k]] = tr->child[0] + k;
+  const nt_trie_node *root = &tr->node[0];
+  for (uint32_t k = 0; k < root->nchild; k++)
+    tr->root[tr->node[root->child + k].byte] = root->child + k;
   void *p;
-  if ((p = realloc(tr->child, (size_t)n * sizeof *tr->child)))
-    tr->child = p;
-  if ((p = realloc(tr->nchild, (size_t)n * sizeof *tr->nchild)))
-    tr->nchild = p;
-  if ((p = realloc(tr->byte, n)))
-    tr->byte = p;
-  if ((p = realloc(tr->out, (size_t)n * sizeof *tr->out)))
-    tr->out = p;
+  if ((p = realloc(tr->node, (size_t)n * sizeof *tr->node)))
+    tr->node = p;
   return 0;
 }
 
@@ -264,31 +245,28 @@ int nt_match_build(nt_lexicon *lex, nt_error *err) {
 }
 
 void nt_match_free_trie(nt_trie *tr) {
-  free(tr->child);
-  free(tr->nchild);
-  free(tr->byte);
-  free(tr->out);
-  free(tr->ext);
+  free(tr->node);
   memset(tr, 0, sizeof *tr);
 }
 
 /* The child of node for byte c, or NONE. */
 static inline uint32_t trie_step(const nt_trie *tr, uint32_t node, uint8_t c) {
-  uint32_t lo = tr->child[node], hi = lo + tr->nchild[node];
+  const nt_trie_node *nd = tr->node;
+  uint32_t lo = nd[node].child, end = lo + nd[node].nchild, hi = end;
   if (hi - lo <= 8) {
     for (; lo < hi; lo++)
-      if (tr->byte[lo] >= c)
-        return tr->byte[lo] == c ? lo : NONE;
+      if (nd[lo].byte >= c)
+        return nd[lo].byte == c ? lo : NONE;
     return NONE;
   }
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (tr->byte[mid] < c)
+    if (nd[mid].byte < c)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo < tr->child[node] + tr->nchild[node] && tr->byte[lo] == c ? lo : NONE;
+  return lo < end && nd[lo].byte == c ? lo : NONE;
 }
 
 /* ---- candidate checks --------------------------------------------------- */
@@ -841,10 +819,10 @@ static inline int report(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
                          uint32_t node, size_t p, size_t i) {
   const nt_trie *tr = &lex->trie;
   const unsigned char *f = (const unsigned char *)m->folded.data;
-  if (tr->out[node] == NONE ||
-      (i < m->folded.len && WORD[f[i]] == 1 && !tr->ext[node]))
+  const nt_trie_node *nd = &tr->node[node];
+  if (nd->out == NONE || (i < m->folded.len && WORD[f[i]] == 1 && !nd->ext))
     return 0;
-  return on_match(m, lex, t, tr->out[node], p, i);
+  return on_match(m, lex, t, nd->out, p, i);
 }
 
 /* Walk the trie from every word start of the folded text. */

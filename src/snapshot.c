@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "NTSNAP\r\n"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
 #define SNAP_BOM 0x01020304u
 #define SNAP_ALIGN 16
 #define NONE UINT32_MAX
@@ -122,11 +122,7 @@ static const snap_array ARRAYS[] = {
         char *, STRS(S_SELF)),
     ARR("regex lines", regex_lines, nregex_lines, regex_linecap, nt_regex_line,
         STRS(S_LINE)),
-    NODES("trie children", trie.child, uint32_t),
-    NODES("trie child counts", trie.nchild, uint16_t),
-    NODES("trie bytes", trie.byte, uint8_t),
-    NODES("trie outputs", trie.out, uint32_t),
-    NODES("trie extensions", trie.ext, uint8_t),
+    NODES("trie nodes", trie.node, nt_trie_node),
     INLINE("trie root", trie.root, 256, uint32_t),
     INLINE("type counts", type_count, NT_ENTITY_TYPES, size_t),
 };
@@ -138,8 +134,9 @@ static const snap_array ARRAYS[] = {
   _Static_assert(sizeof(type) == n, #type " changed: store or recompute the " \
                  "new field in snapshot.c (ARRAYS and S_*), then update "     \
                  "this size")
-SAME_SIZE(nt_lexicon, 1456);
-SAME_SIZE(nt_trie, 1072);
+SAME_SIZE(nt_lexicon, 1424);
+SAME_SIZE(nt_trie, 1040);
+SAME_SIZE(nt_trie_node, 12);
 SAME_SIZE(nt_entity, 64);
 SAME_SIZE(nt_pattern, 56);
 SAME_SIZE(nt_topic, 24);
@@ -711,11 +708,10 @@ static int check_trie(snap_file *f, const nt_lexicon *lex) {
   if (n == 0 || n32 > NONE - 65536 || lex->npatterns >= NONE)
     return corrupt(f, "%s", "bad trie size");
   for (size_t i = 0; i < n; i++) { /* no overflow: child <= n32 - 1 */
-    uint32_t c = tr->child[i];
-    bad |= (c > n32) | (c + tr->nchild[i] > n32);
+    const nt_trie_node *nd = &tr->node[i];
+    bad |= (nd->child > n32) | (nd->child + nd->nchild > n32) |
+           ((uint32_t)(nd->out + 1) > npat); /* NONE + 1 == 0 */
   }
-  for (size_t i = 0; i < n; i++)
-    bad |= (uint32_t)(tr->out[i] + 1) > npat; /* NONE + 1 == 0 */
   if (bad)
     return corrupt(f, "%s", "bad trie node");
   for (int c = 0; c < 256; c++)

@@ -49,13 +49,15 @@ broken() { # broken NAME EXPECTED-MESSAGE
 }
 size=$(stat -c %s "$tmp/def.snap")
 cp "$tmp/def.snap" "$tmp/flipped.snap"
-printf '\xff' | dd of="$tmp/flipped.snap" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$tmp/def.snap" | tr -d ' ')
+printf "\\$(printf %o $((255 - byte)))" |   # the byte's complement
+  dd of="$tmp/flipped.snap" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 broken flipped.snap "corrupt lexicon snapshot: checksum mismatch"
 head -c $((size - 1000)) "$tmp/def.snap" >"$tmp/truncated.snap"
 broken truncated.snap "corrupt lexicon snapshot: truncated: $((size - 1000)) bytes, the header says $size"
 cp "$tmp/def.snap" "$tmp/version.snap"
 printf '\x63' | dd of="$tmp/version.snap" bs=1 seek=8 conv=notrunc 2>/dev/null
-broken version.snap "lexicon snapshot of format version 99, this newstag reads version 1"
+broken version.snap "lexicon snapshot of format version 99, this newstag reads version 2"
 head -c 100 "$src/lexicons/countries.tsv" >"$tmp/text.snap"
 broken text.snap "not a newstag lexicon snapshot"
 run --snapshot "$tmp/missing.snap" "$src/tests/golden/s400-delivery.txt"
