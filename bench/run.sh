@@ -114,6 +114,10 @@ if [ -f "$(dirname "$newstag")/CMakeCache.txt" ] && [ -z "${NEWSTAG_LEXICON_DIR:
   # a build-tree binary reads the source lexicons; the copy is told where they are
   export NEWSTAG_LEXICON_DIR=$repo/lexicons
 fi
+# the lexicon snapshot cache of this run, made before anything is timed
+export NEWSTAG_CACHE_DIR=$work/cache
+rm -rf "$NEWSTAG_CACHE_DIR"
+"$nt" -q /dev/null >/dev/null
 if ! cmp -s <("$newstag" -q - <"$repo/tests/golden/records.jsonl") \
             <("$nt" -q - <"$repo/tests/golden/records.jsonl"); then
   die "the copy of $newstag does not behave like the original (lexicon folder?)"
@@ -254,6 +258,14 @@ for i in 0 1; do
   fi
 done
 timeit "$runs" /dev/null "$nt" "${j1[@]}" -q -f jsonl - && startup=$T_MED startup_rss=$RSS_KB
+# start-up as the issue counts it: to the first output line, from the
+# snapshot cache, for one record without and one with a weapon system (that
+# one waits for the relation rules, compiled after the load)
+printf '{"text":"Talks between France and Germany resumed on Monday."}\n' >"$work/plain.jsonl"
+printf '{"text":"Russia delivered S-400 systems to India on Monday."}\n' >"$work/arms.jsonl"
+read -r first_plain exit_plain < <(python3 "$repo/bench/first_line.py" 21 "$nt" -q "$work/plain.jsonl")
+read -r first_arms exit_arms < <(python3 "$repo/bench/first_line.py" 21 "$nt" -q "$work/arms.jsonl")
+read -r first_text _ < <(NEWSTAG_NO_CACHE=1 python3 "$repo/bench/first_line.py" 11 "$nt" -q "$work/plain.jsonl")
 
 # --- callgrind: instructions per MB --------------------------------------------
 cg_lines=()
@@ -330,6 +342,8 @@ fi
   echo " MB/CPU-s = MB per CPU second, less sensitive to other load; RSS = largest peak RSS, /usr/bin/time -v)"
   printf 'newstag start-up (lexicon load, empty input): %.3f s, peak RSS %.1f MB\n' \
     "${startup:-0}" "$(awk -v r="${startup_rss:-0}" 'BEGIN { print r / 1024 }')"
+  printf 'start-up to the first output line (median of 21): %s ms (exit %s ms) for a record without a weapon, %s ms (exit %s ms) with one; %s ms from the text lexicons (--no-cache); target <= 20 ms\n' \
+    "$first_plain" "$exit_plain" "$first_arms" "$exit_arms" "$first_text"
   if ((has_j)); then
     echo "-j1 and -j2 output byte-identical: reuters21578 ${jsame[0]}, bbc-news ${jsame[1]}"
   else

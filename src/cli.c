@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "batch.h"
+#include "build_id.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -210,14 +211,11 @@ static int cache_file(const char **dirs, size_t n, char *path, size_t cap) {
   return snprintf(path, cap, "%s/lexicon-%016llx.snap", dir, h) < (int)cap;
 }
 
-/* What the cache's stamp adds to the version: this binary's size and time,
- * so that a rebuilt newstag does not use an old cache. */
+/* What the cache's stamp adds to the version: a hash of the library's
+ * sources, so that a newstag built from other sources does not use an old
+ * cache (the same under valgrind, unlike the binary's own file). */
 static void exe_stamp(char *buf, size_t cap) {
-  struct stat st;
-  buf[0] = '\0';
-  if (stat("/proc/self/exe", &st) == 0)
-    snprintf(buf, cap, "exe %llx.%lx.%llx", (unsigned long long)st.st_mtim.tv_sec,
-             (unsigned long)st.st_mtim.tv_nsec, (unsigned long long)st.st_size);
+  snprintf(buf, cap, "build %s", NT_BUILD_ID);
 }
 
 static int cache_wanted(const cli *c) {
