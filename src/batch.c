@@ -76,8 +76,9 @@ static void batch_free(batch *b) {
   free(b->slots);
 }
 
-/* Copy one input item into the next slot; -1 when out of memory. */
-static int batch_add(batch *b, const nt_input_item *it) {
+/* Copy one input item into the next slot (a raw line's buffer is swapped
+ * in, not copied); -1 when out of memory. */
+static int batch_add(batch *b, nt_input *in, const nt_input_item *it) {
   if (b->n == b->cap) {
     size_t cap = b->cap;
     if (nt_util_grow(&b->slots, &cap, b->n + 1, sizeof *b->slots) < 0)
@@ -97,8 +98,13 @@ static int batch_add(batch *b, const nt_input_item *it) {
     s->id = nt_util_strdup(it->rec.id);
     return s->error ? 0 : -1;
   }
-  if (nt_buf_append(&s->text, it->rec.text ? it->rec.text : "", it->rec.len) < 0)
+  if (it->raw) {
+    nt_input_swap_raw(in, &s->text);
+    s->text.len = it->rec.len;
+  } else if (nt_buf_append(&s->text, it->rec.text ? it->rec.text : "",
+                           it->rec.len) < 0) {
     return -1;
+  }
   s->id = nt_util_strdup(it->rec.id);
   s->title = nt_util_strdup(it->rec.title);
   s->url = nt_util_strdup(it->rec.url);
@@ -152,11 +158,10 @@ static void work_slot(worker *w, slot *s) {
     work_slot(w, s);
     return;
   }
-  size_t len;
-  const char *js = nt_result_json(r, &len);
   s->entities = nt_result_entity_count(r);
-  if (nt_buf_append(&s->out, js, len) < 0)
-    s->error = nt_util_strdup("out of memory");
+  nt_buf t = s->out; /* the line changes hands, the annotator takes the */
+  s->out = w->a->result.json; /* slot's old buffer for its next record */
+  w->a->result.json = t;
   if (o->review && nt_buf_append(&s->review_text, rec.text, rec.len) < 0)
     s->error = nt_util_strdup("out of memory");
 }
@@ -207,7 +212,7 @@ static size_t fill(batch *b, nt_input *in, int *oom, size_t max) {
   b->n = b->bytes = 0;
   nt_input_item it;
   while (b->n < max && b->bytes < BATCH_BYTES && nt_input_next(in, &it))
-    if (batch_add(b, &it) < 0) {
+    if (batch_add(b, in, &it) < 0) {
       *oom = 1;
       break;
     }

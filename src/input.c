@@ -476,6 +476,12 @@ static int next_jsonl(nt_input *in, nt_input_item *it) {
   }
 }
 
+void nt_input_swap_raw(nt_input *in, nt_buf *b) {
+  nt_buf t = in->rec;
+  in->rec = *b;
+  *b = t;
+}
+
 int nt_input_next(nt_input *in, nt_input_item *it) {
   for (;;) {
     if (!in->fp) {

@@ -70,6 +70,10 @@ nt_input *nt_input_new_stream(FILE *fp, const char *name, nt_format fmt,
 /* The next item: 1, or 0 at the end of all input. */
 int nt_input_next(nt_input *in, nt_input_item *item);
 
+/* Swap the buffer that holds the last raw item's text with b: the caller
+ * keeps the text without copying it, and reading goes on in b's memory. */
+void nt_input_swap_raw(nt_input *in, nt_buf *b);
+
 /* Bytes read so far (for progress). */
 size_t nt_input_bytes(const nt_input *in);
 
