@@ -281,25 +281,15 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The child of node for byte c: a copy of match.c's trie_step (a linear
- * search among up to 8 children, else a binary search). */
+/* The child of node for byte c: match.c's trie_step without its SSE2
+ * path (a linear search of the node's sorted child bytes). */
 static inline uint32_t step(const nt_trie *tr, uint32_t node, uint8_t c) {
-  const nt_trie_node *nd = tr->node;
-  uint32_t lo = nd[node].child, end = lo + nd[node].nchild, hi = end;
-  if (hi - lo <= 8) {
-    for (; lo < hi; lo++)
-      if (nd[lo].byte >= c)
-        return nd[lo].byte == c ? lo : NONE;
-    return NONE;
-  }
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (nd[mid].byte < c)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < end && nd[lo].byte == c ? lo : NONE;
+  uint32_t lo = tr->node[node].child, n = tr->node[node].nchild;
+  const uint8_t *by = tr->byte + lo;
+  for (uint32_t k = 0; k < n && by[k] <= c; k++)
+    if (by[k] == c)
+      return lo + k;
+  return NONE;
 }
 
 /* The distinct folded keys of the enabled patterns, sorted, with their
@@ -604,7 +594,7 @@ int main(int argc, char **argv) {
     die("%s", "nt_match_build failed");
   timer_stop(&tb);
   const nt_trie *tr = &lex->trie;
-  size_t trie_bytes = sizeof tr->root + (size_t)tr->nnodes * sizeof *tr->node;
+  size_t trie_bytes = sizeof tr->root + (size_t)tr->nnodes * (sizeof *tr->node + 1);
 
   /* -- Hyperscan: every distinct key as a literal -- */
   unsigned *ids = xrealloc(NULL, ks.n * sizeof *ids);

@@ -144,13 +144,15 @@ typedef struct nt_trie_node {
   uint32_t child;  /* index of its first child */
   uint32_t out;    /* first pattern whose key ends here, or UINT32_MAX */
   uint16_t nchild; /* number of children */
-  uint8_t byte;    /* the byte that leads to it */
   uint8_t ext;     /* 1 if a pattern here may run on (plural, stem, head) */
+  uint8_t unused;
 } nt_trie_node;
 
 typedef struct nt_trie {
   uint32_t root[256]; /* child of the root for each byte, or UINT32_MAX */
   nt_trie_node *node;
+  uint8_t *byte; /* node -> the byte that leads to it: a node's children's
+                  * bytes are contiguous, searched 16 at a time */
   uint32_t nnodes;
 } nt_trie;
 

@@ -15,6 +15,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define NONE UINT32_MAX
 
@@ -51,6 +54,9 @@ static int grow_nodes(builder *b, size_t need) {
   if (need <= cap)
     return 0;
   if (need > NONE || nt_util_grow(&tr->node, &cap, need, sizeof *tr->node) < 0)
+    return -1;
+  cap = b->cap;
+  if (nt_util_grow(&tr->byte, &cap, need, 1) < 0)
     return -1;
   b->cap = cap;
   return 0;
@@ -95,7 +101,8 @@ static int add_children(builder *b, uint32_t node, bkey *keys, size_t n,
     if (grow_nodes(b, (size_t)tr->nnodes + 1) < 0)
       return -1;
     uint32_t id = tr->nnodes++;
-    tr->node[id] = (nt_trie_node){0, NONE, 0, c, 0};
+    tr->node[id] = (nt_trie_node){0, NONE, 0, 0, 0};
+    tr->byte[id] = c;
     tr->node[node].nchild++;
     for (; i < n && key_byte(b, &keys[i], depth) == c; i++) {
       if (key_byte(b, &keys[i], depth + 1) == 0) {
@@ -191,6 +198,7 @@ static int build_trie(builder *b, const nt_lexicon *lex) {
   if (grow_nodes(b, 1) < 0 || find_heads(b, lex) < 0)
     return -1;
   tr->nnodes = 1;
+  tr->byte[0] = 0;
   uint32_t first = 0, last = 1;
   for (size_t depth = 0; first < last; depth++) {
     if ((depth & (depth - 1)) == 0 && pack_keys(b, lex, depth) < 0)
@@ -215,10 +223,12 @@ static int finish_trie(nt_trie *tr, const nt_lexicon *lex) {
     tr->root[c] = NONE;
   const nt_trie_node *root = &tr->node[0];
   for (uint32_t k = 0; k < root->nchild; k++)
-    tr->root[tr->node[root->child + k].byte] = root->child + k;
+    tr->root[tr->byte[root->child + k]] = root->child + k;
   void *p;
   if ((p = realloc(tr->node, (size_t)n * sizeof *tr->node)))
     tr->node = p;
+  if ((p = realloc(tr->byte, n)))
+    tr->byte = p;
   return 0;
 }
 
@@ -246,27 +256,33 @@ int nt_match_build(nt_lexicon *lex, nt_error *err) {
 
 void nt_match_free_trie(nt_trie *tr) {
   free(tr->node);
+  free(tr->byte);
   memset(tr, 0, sizeof *tr);
 }
 
 /* The child of node for byte c, or NONE. */
 static inline uint32_t trie_step(const nt_trie *tr, uint32_t node, uint8_t c) {
-  const nt_trie_node *nd = tr->node;
-  uint32_t lo = nd[node].child, end = lo + nd[node].nchild, hi = end;
-  if (hi - lo <= 8) {
-    for (; lo < hi; lo++)
-      if (nd[lo].byte >= c)
-        return nd[lo].byte == c ? lo : NONE;
+  uint32_t lo = tr->node[node].child, n = tr->node[node].nchild;
+  const uint8_t *by = tr->byte + lo;
+#if defined(__SSE2__)
+  /* sixteen children's bytes at a time, when the array goes on that far */
+  if (lo + ((n + 15) & ~15u) <= tr->nnodes) {
+    __m128i want = _mm_set1_epi8((char)c);
+    for (uint32_t k = 0; k < n; k += 16) {
+      unsigned hit = (unsigned)_mm_movemask_epi8(
+          _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(by + k)), want));
+      if (n - k < 16)
+        hit &= (1u << (n - k)) - 1;
+      if (hit)
+        return lo + k + (uint32_t)__builtin_ctz(hit);
+    }
     return NONE;
   }
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (nd[mid].byte < c)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < end && nd[lo].byte == c ? lo : NONE;
+#endif
+  for (uint32_t k = 0; k < n && by[k] <= c; k++)
+    if (by[k] == c)
+      return lo + k;
+  return NONE;
 }
 
 /* ---- candidate checks --------------------------------------------------- */

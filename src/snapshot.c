@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "NTSNAP\r\n"
-#define SNAP_VERSION 2u
+#define SNAP_VERSION 3u
 #define SNAP_BOM 0x01020304u
 #define SNAP_ALIGN 16
 #define NONE UINT32_MAX
@@ -123,6 +123,7 @@ static const snap_array ARRAYS[] = {
     ARR("regex lines", regex_lines, nregex_lines, regex_linecap, nt_regex_line,
         STRS(S_LINE)),
     NODES("trie nodes", trie.node, nt_trie_node),
+    NODES("trie bytes", trie.byte, uint8_t),
     INLINE("trie root", trie.root, 256, uint32_t),
     INLINE("type counts", type_count, NT_ENTITY_TYPES, size_t),
 };
@@ -134,8 +135,8 @@ static const snap_array ARRAYS[] = {
   _Static_assert(sizeof(type) == n, #type " changed: store or recompute the " \
                  "new field in snapshot.c (ARRAYS and S_*), then update "     \
                  "this size")
-SAME_SIZE(nt_lexicon, 1424);
-SAME_SIZE(nt_trie, 1040);
+SAME_SIZE(nt_lexicon, 1432);
+SAME_SIZE(nt_trie, 1048);
 SAME_SIZE(nt_trie_node, 12);
 SAME_SIZE(nt_entity, 64);
 SAME_SIZE(nt_pattern, 56);
