@@ -567,22 +567,16 @@ static int expansion_product(const expansion *x, const expansion *y,
   return 0;
 }
 
-static int expand_alt(const char **p, expansion *out, int depth);
+static int expand_alt(const char **p, expansion *out, int depth, int heads);
+static const char *skip_branch(const char *p);
 
-/* One atom (character, escape, class or group) into out; 0, or -1 when the
- * pattern is not of the finite kind (or too large). */
-static int expand_atom(const char **p, expansion *out, int depth) {
+/* One atom (character, escape or class; groups are expand_seq's) into out;
+ * 0, or -1 when it is not of the finite kind. */
+static int expand_atom(const char **p, expansion *out) {
   const char *s = *p;
   char buf[8];
-  if (s[0] == '(') {
-    if (s[1] != '?' || s[2] != ':' || depth >= EXPAND_DEPTH)
-      return -1;
-    *p = s + 3;
-    if (expand_alt(p, out, depth + 1) < 0 || **p != ')')
-      return -1;
-    (*p)++;
-    return 0;
-  }
+  if (s[0] == '(')
+    return -1;
   if (s[0] == '[') {
     s++;
     while (*s && *s != ']') {
@@ -623,45 +617,76 @@ static int expand_atom(const char **p, expansion *out, int depth) {
   return d ? expansion_add(out, d) : -1;
 }
 
-/* A sequence of atoms, each optionally followed by ?. */
-static int expand_seq(const char **p, expansion *out, int depth) {
+/* The forms of one branch (a sequence of atoms, each optionally followed by
+ * ?) into out: 1 when they are whole, -1 when the branch is not finite or
+ * there are too many.  With heads, a branch's forms end at its first atom
+ * that is not finite instead: they are then only the starts of its matches
+ * ("heads"), and the result is 0.  Capturing groups count as groups there. */
+static int expand_seq(const char **p, expansion *out, int depth, int heads) {
   char *empty = nt_util_strdup("");
   if (!empty || expansion_add(out, empty) < 0)
     return -1;
   while (**p && **p != '|' && **p != ')') {
     expansion atom = {0}, next = {0};
-    int rc = expand_atom(p, &atom, depth);
-    if (rc == 0 && **p == '?') {
+    const char *s = *p;
+    int rc, whole = 1;
+    if (s[0] == '(' && (s[1] == '?' ? s[2] == ':' : heads)) {
+      *p = s + (s[1] == '?' ? 3 : 1);
+      rc = depth < EXPAND_DEPTH ? expand_alt(p, &atom, depth + 1, heads) : -1;
+      whole = rc == 1;
+      if (rc >= 0 && **p == ')')
+        (*p)++;
+      else
+        rc = -1;
+    } else {
+      rc = expand_atom(p, &atom);
+    }
+    if (rc >= 0 && **p && strchr("*+{", **p))
+      rc = -1; /* repeated: not finite */
+    if (rc >= 0 && **p == '?') {
       (*p)++;
       char *e = nt_util_strdup("");
       rc = e ? expansion_add(&atom, e) : -1;
     }
-    if (rc == 0 && **p && strchr("*+{", **p))
-      rc = -1;
-    if (rc == 0)
-      rc = expansion_product(out, &atom, &next);
+    if (rc < 0) {
+      expansion_free(&atom);
+      if (!heads)
+        return -1;
+      *p = skip_branch(s); /* the heads end here */
+      return 0;
+    }
+    rc = expansion_product(out, &atom, &next);
     expansion_free(&atom);
     expansion_free(out);
     *out = next;
     if (rc < 0)
       return -1;
+    if (!whole) {
+      *p = skip_branch(*p);
+      return 0;
+    }
   }
-  return 0;
+  return 1;
 }
 
-static int expand_alt(const char **p, expansion *out, int depth) {
+/* The forms of every branch into out: 1 when all are whole, 0 when some are
+ * heads only, -1 as expand_seq. */
+static int expand_alt(const char **p, expansion *out, int depth, int heads) {
+  int whole = 1;
   for (;;) {
     expansion seq = {0};
-    int rc = expand_seq(p, &seq, depth);
-    for (size_t i = 0; rc == 0 && i < seq.n; i++) {
-      rc = expansion_add(out, seq.forms[i]);
+    int rc = expand_seq(p, &seq, depth, heads);
+    for (size_t i = 0; rc >= 0 && i < seq.n; i++) {
+      if (expansion_add(out, seq.forms[i]) < 0)
+        rc = -1;
       seq.forms[i] = NULL;
     }
     expansion_free(&seq);
     if (rc < 0)
       return -1;
+    whole &= rc;
     if (**p != '|')
-      return 0;
+      return whole;
     (*p)++;
   }
 }
@@ -669,7 +694,7 @@ static int expand_alt(const char **p, expansion *out, int depth) {
 /* Expand a finite pattern; -1 when it is not one (out is then empty). */
 static int expand_pattern(const char *pattern, expansion *out) {
   const char *p = pattern;
-  if (expand_alt(&p, out, 0) < 0 || *p) {
+  if (expand_alt(&p, out, 0, 0) < 0 || *p) {
     expansion_free(out);
     return -1;
   }
@@ -706,84 +731,13 @@ static const char *skip_branch(const char *p) {
   return p;
 }
 
-static int head_alt(const char **p, expansion *out, int depth);
-
-/* The heads of one branch into out. */
-static int head_seq(const char **p, expansion *out, int depth) {
-  char *empty = nt_util_strdup("");
-  if (!empty || expansion_add(out, empty) < 0)
-    return -1;
-  while (**p && **p != '|' && **p != ')') {
-    expansion atom = {0}, next = {0};
-    const char *s = *p;
-    int rc, whole = 1; /* whole: the atom's forms are complete, not heads */
-    int group = s[0] == '(' && (s[1] != '?' || s[2] == ':'); /* or capturing */
-    if (group && depth < EXPAND_DEPTH) {
-      *p = s + (s[1] == '?' ? 3 : 1);
-      rc = head_alt(p, &atom, depth + 1);
-      whole = rc == 1;
-      if (rc >= 0 && **p == ')')
-        (*p)++;
-      else
-        rc = -1;
-    } else {
-      rc = expand_atom(p, &atom, depth);
-    }
-    if (rc >= 0 && **p && strchr("*+{", **p))
-      rc = -1; /* repeated: the heads end before it */
-    if (rc >= 0 && **p == '?') {
-      (*p)++;
-      char *e = nt_util_strdup("");
-      rc = e ? expansion_add(&atom, e) : -1;
-    }
-    if (rc < 0) { /* not finite: the heads end here */
-      expansion_free(&atom);
-      *p = skip_branch(s);
-      return 0;
-    }
-    rc = expansion_product(out, &atom, &next);
-    expansion_free(&atom);
-    expansion_free(out);
-    *out = next;
-    if (rc < 0)
-      return -2;
-    if (!whole) {
-      *p = skip_branch(*p);
-      return 0;
-    }
-  }
-  return 1;
-}
-
-/* Heads of every branch into out: 1 when they are whole matches, 0 when
- * some are only prefixes, negative when there are too many. */
-static int head_alt(const char **p, expansion *out, int depth) {
-  int whole = 1;
-  for (;;) {
-    expansion seq = {0};
-    int rc = head_seq(p, &seq, depth);
-    for (size_t i = 0; rc >= 0 && i < seq.n; i++) {
-      if (expansion_add(out, seq.forms[i]) < 0)
-        rc = -2;
-      seq.forms[i] = NULL;
-    }
-    expansion_free(&seq);
-    if (rc < 0)
-      return rc;
-    whole &= rc;
-    if (**p != '|')
-      return whole;
-    (*p)++;
-  }
-}
-
 /* The heads of a pattern, none empty and, unless any_start, each starting
  * with a letter or digit; -1 when some match could begin with anything else
  * (the pattern then runs on every line). */
 static int head_pattern(const char *pattern, expansion *out, int any_start) {
   const char *p = pattern;
   if (strstr(pattern, "\\Q") || strstr(pattern, "(?x") ||
-      head_alt(&p, out, 0) < 0 || *p)
+      expand_alt(&p, out, 0, 1) < 0 || *p)
     goto fail;
   for (size_t i = 0; i < out->n; i++) {
     unsigned char c = (unsigned char)out->forms[i][0];
