@@ -188,9 +188,6 @@ struct nt_lexicon {
     void *base, *copy;
     size_t size, copy_size;
   } snapshot;
-  /* set when the relation rules are being compiled after the load: read
-   * them with nt_lexicon_relate_rules() */
-  struct nt_deferred *deferred;
   nt_entity *entities;
   size_t nentities, entcap;
   nt_pattern *patterns;
@@ -228,14 +225,7 @@ int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
 /* Compile the regex lines of a lexicon from a snapshot again (its zone,
  * cleaning and topic pattern rules and relation rules); 0 or -1 with err.
  * Reads files, topics and regex_lines; sets only the regex rules. */
-enum { NT_RX_ALL_BUT_RELATIONS = 0, NT_RX_RELATIONS = 1 };
-int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err, int which);
-/* Compile a snapshot's relation rules on a thread of their own (0, or -1:
- * not started), and wait for them: NULL when there are none; *failed points
- * at the error when they did not compile. */
-int nt_lexicon_defer_relations(nt_lexicon *lex);
-const struct nt_relate_rules *nt_lexicon_relate_rules(const nt_lexicon *lex,
-                                                      nt_error **failed);
+int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err);
 
 /* ---- snapshot.c: the lexicon as one binary file ------------------------- */
 
@@ -485,6 +475,9 @@ int nt_emit_wanted(const nt_result *r, const nt_ent_result *er);
 int nt_relate_load_line(nt_lexicon *lex, char **f, size_t n, nt_error *err,
                         const char *file, long line); /* 0 or -1 with err */
 void nt_relate_free_rules(nt_lexicon *lex);
+/* Relation rules loaded from now on are compiled on their first use (a
+ * snapshot's: they compiled when it was written); 0 or -1. */
+int nt_relate_lazy(nt_lexicon *lex);
 nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
                         const nt_matches *m, const nt_zones *z,
                         const nt_text *t, void *md);

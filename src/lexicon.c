@@ -14,8 +14,6 @@
 #include <stdarg.h>
 #include <pcre2.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1197,7 +1195,6 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
 }
 
 static void free_compiled(nt_lexicon *lex);
-static void free_regex_rules(nt_regex_rule *r, size_t n);
 
 /* One kept line again, in the scratch lexicon of ld; its topic patterns
  * name their patterns in lex, where the line's patterns already are. */
@@ -1231,7 +1228,7 @@ static int replay_line(loader *ld, const nt_lexicon *lex,
 
 /* The lines run in a scratch lexicon, whose regex rules then move to lex
  * (the patterns they add are in lex already). */
-int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err, int which) {
+int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
   loader ld = {0};
   ld.err = err;
   ld.lex = calloc(1, sizeof *ld.lex);
@@ -1242,22 +1239,16 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err, int which) {
   nt_lexicon *tmp = ld.lex;
   tmp->files = lex->files; /* borrowed, for messages */
   tmp->nfiles = lex->nfiles;
-  int rc = 0;
+  /* the relation rules, large, are compiled on their first use (relate.c) */
+  int rc = nt_relate_lazy(tmp) < 0 ? nomem(&ld) : 0;
   for (size_t i = 0; rc == 0 && i < lex->ntopics; i++)
     if (idmap_put(&ld.topics, lex->topics[i].id, (uint32_t)i) < 0)
       rc = nomem(&ld);
   for (size_t i = 0; rc == 0 && i < lex->nregex_lines; i++)
-    if ((lex->regex_lines[i].kind == FK_RELATIONS) == (which == NT_RX_RELATIONS))
-      rc = replay_line(&ld, lex, &lex->regex_lines[i]);
+    rc = replay_line(&ld, lex, &lex->regex_lines[i]);
   idmap_free(&ld.topics);
-  if (rc == 0 && which == NT_RX_RELATIONS) {
-    nt_relate_free_rules(lex);
-    lex->relate = tmp->relate;
-    tmp->relate = NULL;
-  } else if (rc == 0) {
-    free_regex_rules(lex->zone_rules, lex->nzone_rules);
-    free_regex_rules(lex->clean_rules, lex->nclean_rules);
-    free_regex_rules(lex->topic_res, lex->ntopic_res);
+  if (rc == 0) {
+    free_compiled(lex);
     lex->zone_rules = tmp->zone_rules;
     lex->nzone_rules = tmp->nzone_rules;
     lex->zonecap = tmp->zonecap;
@@ -1267,83 +1258,15 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err, int which) {
     lex->topic_res = tmp->topic_res;
     lex->ntopic_res = tmp->ntopic_res;
     lex->topic_recap = tmp->topic_recap;
+    lex->relate = tmp->relate;
     tmp->zone_rules = tmp->clean_rules = tmp->topic_res = NULL;
     tmp->nzone_rules = tmp->nclean_rules = tmp->ntopic_res = 0;
+    tmp->relate = NULL;
   }
   tmp->files = NULL;
   tmp->nfiles = 0;
   nt_lexicon_free(tmp);
   return rc;
-}
-
-/* ---- relation rules compiled after the load -------------------------------
- * The relation rules are large: compiling them is most of a snapshot's
- * load.  They are needed only for records that name a weapon system, after
- * matching, so a snapshot starts their compilation on a thread of its own
- * and the first record that needs them waits for it. */
-struct nt_deferred {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  atomic_int joined;
-  int rc;
-  nt_error err;
-  nt_lexicon *lex;
-};
-
-static void *deferred_main(void *arg) {
-  struct nt_deferred *d = arg;
-  d->rc = nt_lexicon_compile_regexes(d->lex, &d->err, NT_RX_RELATIONS);
-  return NULL;
-}
-
-int nt_lexicon_defer_relations(nt_lexicon *lex) {
-  struct nt_deferred *d = calloc(1, sizeof *d);
-  if (!d)
-    return -1;
-  d->lex = lex;
-  if (pthread_mutex_init(&d->mu, NULL) != 0) {
-    free(d);
-    return -1;
-  }
-  if (pthread_create(&d->thread, NULL, deferred_main, d) != 0) {
-    pthread_mutex_destroy(&d->mu);
-    free(d);
-    return -1;
-  }
-  lex->deferred = d;
-  return 0;
-}
-
-/* Wait for the deferred compilation (once; any thread). */
-static void deferred_join(struct nt_deferred *d) {
-  if (atomic_load_explicit(&d->joined, memory_order_acquire))
-    return;
-  pthread_mutex_lock(&d->mu);
-  if (!atomic_load_explicit(&d->joined, memory_order_relaxed)) {
-    pthread_join(d->thread, NULL);
-    atomic_store_explicit(&d->joined, 1, memory_order_release);
-  }
-  pthread_mutex_unlock(&d->mu);
-}
-
-const struct nt_relate_rules *nt_lexicon_relate_rules(const nt_lexicon *lex,
-                                                      nt_error **failed) {
-  *failed = NULL;
-  if (lex->deferred) {
-    deferred_join(lex->deferred);
-    if (lex->deferred->rc < 0)
-      *failed = &lex->deferred->err;
-  }
-  return lex->relate;
-}
-
-static void deferred_free(nt_lexicon *lex) {
-  if (!lex->deferred)
-    return;
-  deferred_join(lex->deferred);
-  pthread_mutex_destroy(&lex->deferred->mu);
-  free(lex->deferred);
-  lex->deferred = NULL;
 }
 
 static void free_regex_rules(nt_regex_rule *r, size_t n) {
@@ -1371,7 +1294,6 @@ static void free_sources(nt_source *s, size_t n) {
 void nt_lexicon_free(nt_lexicon *lex) {
   if (!lex)
     return;
-  deferred_free(lex);
   free_compiled(lex);
   if (lex->snapshot.base) { /* the rest is in the mapping */
     nt_snapshot_unmap(lex);

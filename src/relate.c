@@ -36,6 +36,8 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +56,12 @@ enum { ROLE_SUP, ROLE_REC, ROLE_SYS, ROLE_PTY, ROLE_V };
 /* ---- rules: loading relations.tsv ------------------------------------- */
 
 typedef struct rel_rule {
-  pcre2_code *code;
+  /* NULL until compiled: rules from a snapshot are compiled on their first
+   * use (code_of), others when loaded */
+  _Atomic(pcre2_code *) code;
+  char *source;  /* the expanded pattern, while it waits to be compiled */
+  int failed;    /* it did not compile (a snapshot changed on disk) */
+  uint32_t captures;
   int status; /* 0..4 (nt_relate_status_name), ST_NONE or ST_ALSO */
   int gate;   /* index into the gates, or -1 */
   uint32_t ngroups;
@@ -67,8 +74,9 @@ typedef struct rel_macro {
 } rel_macro;
 
 typedef struct rel_gate { /* a quick test a sentence must pass for a rule */
-  pcre2_code *code;
+  _Atomic(pcre2_code *) code; /* as a rule's */
   char *text; /* expanded, to share one gate between rules */
+  int failed;
 } rel_gate;
 
 struct nt_relate_rules {
@@ -79,6 +87,8 @@ struct nt_relate_rules {
   rel_macro *macros;
   size_t nmacros, maccap;
   uint32_t max_capture; /* the largest capture count of any rule */
+  int lazy;              /* compile each rule on its first use (snapshots) */
+  pthread_mutex_t mu;    /* for those compilations (lazy only) */
 };
 
 static int status_from_name(const char *s) {
@@ -194,13 +204,14 @@ static int role_from_name(const char *s) {
 }
 
 /* Record the rule's named groups and their roles. */
-static int rule_groups(rel_rule *r, nt_error *err, const char *file,
-                       long line) {
+static int rule_groups(rel_rule *r, const pcre2_code *code, nt_error *err,
+                       const char *file, long line) {
   uint32_t count = 0, size = 0;
   PCRE2_SPTR table = NULL;
-  pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count);
-  pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &size);
-  pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table);
+  pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count);
+  pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &size);
+  pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->captures);
   int has_sys = 0;
   r->ngroups = 0;
   for (uint32_t i = 0; i < count; i++) {
@@ -247,11 +258,70 @@ static pcre2_code *compile(const char *pattern, uint32_t opts, nt_error *err,
   return re;
 }
 
+/* Compile rule r from pattern; 0, or -1 with err (r->code stays NULL). */
 static int compile_rule(rel_rule *r, const char *pattern, nt_error *err,
                         const char *file, long line) {
-  r->code = compile(pattern, r->status == ST_ALSO ? PCRE2_ANCHORED : 0, err,
-                    file, line);
-  return r->code ? rule_groups(r, err, file, line) : -1;
+  pcre2_code *code = compile(pattern, r->status == ST_ALSO ? PCRE2_ANCHORED : 0,
+                             err, file, line);
+  if (!code || rule_groups(r, code, err, file, line) < 0) {
+    pcre2_code_free(code);
+    return -1;
+  }
+  atomic_store_explicit(&r->code, code, memory_order_release); /* after its groups */
+  return 0;
+}
+
+/* ---- rules compiled on first use ----------------------------------------
+ * Compiling the relation rules (large patterns) is most of a snapshot's
+ * load, and most records name no weapon system and need none of them.  A
+ * snapshot's rules were compiled when it was written, so they are compiled
+ * here on the first use of each rule (or gate), by whichever thread gets
+ * there first; the lexicon stays shared and read-only otherwise. */
+
+static pcre2_code *rule_code(const struct nt_relate_rules *rr, const rel_rule *rc) {
+  pcre2_code *code = atomic_load_explicit(&rc->code, memory_order_acquire);
+  if (code || !rr->lazy)
+    return code;
+  struct nt_relate_rules *w = (struct nt_relate_rules *)rr; /* the cache */
+  rel_rule *r = (rel_rule *)rc;
+  pthread_mutex_lock(&w->mu);
+  nt_error err;
+  if (!r->code && !r->failed && compile_rule(r, r->source, &err, NULL, 0) < 0)
+    r->failed = 1;
+  code = r->code;
+  pthread_mutex_unlock(&w->mu);
+  return code;
+}
+
+static pcre2_code *gate_code(const struct nt_relate_rules *rr, const rel_gate *gc) {
+  pcre2_code *code = atomic_load_explicit(&gc->code, memory_order_acquire);
+  if (code || !rr->lazy)
+    return code;
+  struct nt_relate_rules *w = (struct nt_relate_rules *)rr;
+  rel_gate *g = (rel_gate *)gc;
+  pthread_mutex_lock(&w->mu);
+  nt_error err;
+  if (!g->code && !g->failed) {
+    pcre2_code *c = compile(g->text, 0, &err, NULL, 0);
+    if (c)
+      atomic_store_explicit(&g->code, c, memory_order_release);
+    else
+      g->failed = 1;
+  }
+  code = g->code;
+  pthread_mutex_unlock(&w->mu);
+  return code;
+}
+
+int nt_relate_lazy(nt_lexicon *lex) {
+  if (!lex->relate && !(lex->relate = calloc(1, sizeof *lex->relate)))
+    return -1;
+  if (lex->relate->lazy)
+    return 0;
+  if (pthread_mutex_init(&lex->relate->mu, NULL) != 0)
+    return -1;
+  lex->relate->lazy = 1;
+  return 0;
 }
 
 /* The gate of a rule: an existing gate with the same text, or a new one. */
@@ -267,9 +337,10 @@ static int gate_index(struct nt_relate_rules *rr, const char *gate,
       nt_buf_free(&re);
       return (int)i;
     }
-  pcre2_code *code = compile(re.data, 0, err, file, line);
-  if (!code || nt_util_grow(&rr->gates, &rr->gatecap, rr->ngates + 1,
-                            sizeof *rr->gates) < 0) {
+  pcre2_code *code = rr->lazy ? NULL : compile(re.data, 0, err, file, line);
+  if ((!code && !rr->lazy) ||
+      nt_util_grow(&rr->gates, &rr->gatecap, rr->ngates + 1,
+                   sizeof *rr->gates) < 0) {
     if (code)
       nt_error_set(err, NT_ERR_NOMEM, file, line, "%s", "out of memory");
     pcre2_code_free(code);
@@ -278,6 +349,7 @@ static int gate_index(struct nt_relate_rules *rr, const char *gate,
   }
   rr->gates[rr->ngates].code = code;
   rr->gates[rr->ngates].text = re.data;
+  rr->gates[rr->ngates].failed = 0;
   return (int)rr->ngates++;
 }
 
@@ -310,17 +382,17 @@ static int load_rule(struct nt_relate_rules *rr, char **f, size_t n,
       (r->gate = gate_index(rr, f[3], err, file, line)) < 0)
     return -1;
   int rc = expand(rr, pattern, &re, err, file, line);
-  if (rc == 0)
+  if (rc == 0 && rr->lazy) { /* compiled on its first use */
+    r->source = re.data;
+    re.data = NULL;
+  } else if (rc == 0) {
     rc = compile_rule(r, re.data, err, file, line);
-  nt_buf_free(&re);
-  if (rc < 0) {
-    pcre2_code_free(r->code);
-    return -1;
   }
-  uint32_t captures = 0;
-  pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &captures);
-  if (captures > rr->max_capture)
-    rr->max_capture = captures;
+  nt_buf_free(&re);
+  if (rc < 0)
+    return -1;
+  if (r->captures > rr->max_capture)
+    rr->max_capture = r->captures;
   (*cnt)++;
   return 0;
 }
@@ -345,14 +417,20 @@ void nt_relate_free_rules(nt_lexicon *lex) {
   struct nt_relate_rules *rr = lex->relate;
   if (!rr)
     return;
-  for (size_t i = 0; i < rr->nrules; i++)
+  for (size_t i = 0; i < rr->nrules; i++) {
     pcre2_code_free(rr->rules[i].code);
-  for (size_t i = 0; i < rr->nalso; i++)
+    free(rr->rules[i].source);
+  }
+  for (size_t i = 0; i < rr->nalso; i++) {
     pcre2_code_free(rr->also[i].code);
+    free(rr->also[i].source);
+  }
   for (size_t i = 0; i < rr->ngates; i++) {
     pcre2_code_free(rr->gates[i].code);
     free(rr->gates[i].text);
   }
+  if (rr->lazy)
+    pthread_mutex_destroy(&rr->mu);
   for (size_t i = 0; i < rr->nmacros; i++) {
     free(rr->macros[i].name);
     free(rr->macros[i].body);
@@ -388,6 +466,7 @@ typedef struct rel_scratch {
   size_t nused, usedcap;
   uint8_t *gate; /* per gate in this sentence: 0 untried, 1 open, 2 shut */
   size_t gatecap;
+  int failed; /* a rule or gate of a snapshot did not compile */
 } rel_scratch;
 
 static rel_scratch *scratch_get(nt_relations *rel, uint32_t pairs) {
@@ -823,8 +902,24 @@ static int use_span(rel_scratch *sc, size_t s, size_t e) {
   return 0;
 }
 
-static int match_at(const rel_rule *rule, rel_scratch *sc, size_t off) {
-  return pcre2_match(rule->code, (PCRE2_SPTR)sc->tag.data, sc->tag.len, off,
+/* A match of rule from off: pcre2_match's result (no match when the rule
+ * does not compile, which sc->failed records). */
+static int match_at(const struct nt_relate_rules *rr, const rel_rule *rule,
+                    rel_scratch *sc, size_t off) {
+  pcre2_code *code = rule_code(rr, rule);
+  if (!code) {
+    sc->failed = 1;
+    return PCRE2_ERROR_NOMATCH;
+  }
+  if (sc->md_pairs < rule->captures + 1) { /* a rule compiled since */
+    pcre2_match_data *md = pcre2_match_data_create(rule->captures + 1, NULL);
+    if (!md)
+      return PCRE2_ERROR_NOMEMORY;
+    pcre2_match_data_free(sc->md);
+    sc->md = md;
+    sc->md_pairs = rule->captures + 1;
+  }
+  return pcre2_match(code, (PCRE2_SPTR)sc->tag.data, sc->tag.len, off,
                      PCRE2_NO_UTF_CHECK, sc->md, sc->mctx);
 }
 
@@ -834,7 +929,7 @@ static int run_also(rel_ctx *x, size_t end, int status, rel_parties prev) {
   for (int step = 0; step < MAX_ALSO; step++) {
     size_t i;
     for (i = 0; i < x->rr->nalso; i++)
-      if (match_at(&x->rr->also[i], sc, end) >= 0 &&
+      if (match_at(x->rr, &x->rr->also[i], sc, end) >= 0 &&
           pcre2_get_ovector_pointer(sc->md)[1] > end)
         break;
     if (i == x->rr->nalso)
@@ -863,7 +958,7 @@ static size_t next_char(const char *s, size_t len, size_t i) {
 static int run_rule(rel_ctx *x, const rel_rule *rule) {
   rel_scratch *sc = x->sc;
   size_t off = 0;
-  while (off <= sc->tag.len && match_at(rule, sc, off) >= 0) {
+  while (off <= sc->tag.len && match_at(x->rr, rule, sc, off) >= 0) {
     const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
     size_t ms = ov[0], me = ov[1];
     rel_roles r;
@@ -889,11 +984,14 @@ static int gate_open(const rel_ctx *x, const rel_rule *rule) {
   if (rule->gate < 0)
     return 1;
   uint8_t *g = &sc->gate[rule->gate];
-  if (!*g)
-    *g = pcre2_match(x->rr->gates[rule->gate].code, (PCRE2_SPTR)sc->tag.data,
-                     sc->tag.len, 0, PCRE2_NO_UTF_CHECK, sc->md, sc->mctx) >= 0
+  if (!*g) {
+    pcre2_code *code = gate_code(x->rr, &x->rr->gates[rule->gate]);
+    sc->failed |= !code;
+    *g = code && pcre2_match(code, (PCRE2_SPTR)sc->tag.data, sc->tag.len, 0,
+                             PCRE2_NO_UTF_CHECK, sc->md, sc->mctx) >= 0
              ? 1
              : 2;
+  }
   return *g == 1;
 }
 
@@ -968,10 +1066,7 @@ nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
   rel->n = 0;
   if (!t->clean.data || !any_weapon(lex, m))
     return NT_OK;
-  nt_error *failed;
-  const struct nt_relate_rules *rr = nt_lexicon_relate_rules(lex, &failed);
-  if (failed)
-    return NT_ERR_LEXICON; /* a snapshot's rules did not compile */
+  const struct nt_relate_rules *rr = lex->relate;
   if (!rr || !rr->nrules)
     return NT_OK;
   rel_ctx x = {rel, lex, rr, NULL, 0, 0};
@@ -984,6 +1079,10 @@ nt_status nt_relate_run(nt_relations *rel, const nt_lexicon *lex,
         relate_line(&x, m, t->clean.data, &z->spans[i], &mi) < 0)
       return NT_ERR_NOMEM;
   drop_subsumed(rel);
+  if (x.sc->failed) { /* a snapshot's rule did not compile */
+    x.sc->failed = 0;
+    return NT_ERR_LEXICON;
+  }
   return NT_OK;
 }
 

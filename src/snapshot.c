@@ -67,7 +67,7 @@ typedef struct snap_entry {
 /* ---- the arrays ---------------------------------------------------------
  * Every field of nt_lexicon is in ARRAYS, or is one of the compiled regex
  * rules (zone_rules, clean_rules, topic_res, relate) compiled again at load
- * (deferred: the relation rules' compilation), or the mapping itself
+ * (the relation rules on their first use), or the mapping itself
  * (snapshot).  The assertions below fail when one of
  * the stored structs changes size: store the new field (one line in ARRAYS,
  * or its offset in S_* when it is a string) or recompute it in load(), then
@@ -135,7 +135,7 @@ static const snap_array ARRAYS[] = {
   _Static_assert(sizeof(type) == n, #type " changed: store or recompute the " \
                  "new field in snapshot.c (ARRAYS and S_*), then update "     \
                  "this size")
-SAME_SIZE(nt_lexicon, 1432);
+SAME_SIZE(nt_lexicon, 1424);
 SAME_SIZE(nt_trie, 1048);
 SAME_SIZE(nt_trie_node, 12);
 SAME_SIZE(nt_entity, 64);
@@ -858,15 +858,10 @@ static int load(snap_file *f, nt_lexicon *lex, const char *stamp,
       check_before_regexes(f, lex) < 0)
     return -1;
   mprotect(f->copy, lex->snapshot.copy_size, PROT_READ); /* immutable */
-  /* The relation rules, most of the compiling, are compiled on a thread of
-   * their own that goes on after the load (the first record that names a
-   * weapon waits for it, lexicon.c); this one checks the file and compiles
-   * the other rules meanwhile. */
-  int deferred = nt_lexicon_defer_relations(lex) == 0;
   if (check_file(f, lex, &cs, stamp, flags) < 0)
     return -1;
-  if (nt_lexicon_compile_regexes(lex, f->err, NT_RX_ALL_BUT_RELATIONS) < 0 ||
-      (!deferred && nt_lexicon_compile_regexes(lex, f->err, NT_RX_RELATIONS) < 0)) {
+  /* the relation rules only when they are first used (relate.c) */
+  if (nt_lexicon_compile_regexes(lex, f->err) < 0) {
     if (!f->err->file[0]) /* else the lexicon line that did not compile */
       snprintf(f->err->file, sizeof f->err->file, "%s", f->path);
     return -1;
