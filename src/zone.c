@@ -82,7 +82,7 @@ static int rule_for(const nt_lexicon *lex, pcre2_match_data *md,
   if (m) {
     while (*ai < m->nanchors && m->anchors[*ai].start < a)
       ++*ai;
-    an = m->anchors + *ai;
+    an = m->nanchors ? m->anchors + *ai : NULL; /* none: no pointer yet */
     nan = m->nanchors - *ai;
     if (all_gated && !has_head(lex, an, nan, SIZE_MAX, b))
       return -1; /* most lines: no head of any rule */
