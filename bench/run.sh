@@ -260,7 +260,7 @@ done
 timeit "$runs" /dev/null "$nt" "${j1[@]}" -q -f jsonl - && startup=$T_MED startup_rss=$RSS_KB
 # start-up as the issue counts it: to the first output line, from the
 # snapshot cache, for one record without and one with a weapon system (that
-# one waits for the relation rules, compiled after the load)
+# one compiles the relation rules it tries: a snapshot's compile on first use)
 printf '{"text":"Talks between France and Germany resumed on Monday."}\n' >"$work/plain.jsonl"
 printf '{"text":"Russia delivered S-400 systems to India on Monday."}\n' >"$work/arms.jsonl"
 read -r first_plain exit_plain < <(python3 "$repo/bench/first_line.py" 21 "$nt" -q "$work/plain.jsonl")
