@@ -188,6 +188,7 @@ static void *worker_main(void *arg) {
     }
   }
   pthread_mutex_unlock(&p->mu);
+  nt_input_arena_free();
   return NULL;
 }
 

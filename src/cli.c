@@ -720,6 +720,7 @@ int main(int argc, char **argv) {
   cli c;
   memset(&c, 0, sizeof c);
   nt_options_init(&c.opts);
+  nt_input_use_arena(); /* this program is cJSON's only user */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   c.jobs = cores > 1 ? (int)(cores < 256 ? cores : 256) : 1;
   int sub = argc >= 2 && strcmp(argv[1], "lexicon") == 0;
@@ -747,6 +748,7 @@ int main(int argc, char **argv) {
                    : run_annotate(&c, lex);
     nt_lexicon_free(lex);
   }
+  nt_input_arena_free();
   free(c.lexdirs);
   free(c.paths);
   return rc;

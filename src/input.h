@@ -37,6 +37,14 @@ typedef struct nt_jsonl {
   char *id, *title, *url, *date;
 } nt_jsonl;
 
+/* Let cJSON take the nodes and strings of each parsed line from an arena of
+ * the parsing thread's own, emptied after the line, instead of one malloc
+ * each: for a program that owns cJSON's allocation hooks (the command calls
+ * it once, before any parsing).  nt_input_arena_free releases the calling
+ * thread's arena. */
+void nt_input_use_arena(void);
+void nt_input_arena_free(void);
+
 /* Parse one line (lineno counts from 1; line 1 may start with a BOM).
  * Returns NULL and fills r, or an error message (r->id may still be set).
  * Thread-safe. */
