@@ -10,6 +10,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static int arena;
+  if (!arena++)
+    nt_input_use_arena(); /* as the command parses: cJSON from an arena */
   if (size < 1)
     return 0;
   nt_format fmt = (nt_format)(data[0] % 3);
