@@ -232,8 +232,9 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
       if (nt_buf_append(&t->clean, s + i, run - i) < 0 ||
           nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1, sizeof *t->map) < 0)
         return -1;
-      for (size_t k = 0; k < run - i; k++)
-        t->map[t->clean.len - (run - i) + k] = i + k;
+      size_t *map = t->map + t->clean.len - (run - i), n = run - i;
+      for (size_t k = 0; k < n; k++) /* locals: no aliasing, vectorised */
+        map[k] = i + k;
       i = run;
       continue;
     }
