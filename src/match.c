@@ -848,9 +848,14 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
   size_t n = m->folded.len;
   if (make_root2(m, tr) < 0)
     return -1;
-  for (size_t p = 0; p < n; p++) {
-    if (p > 0 && WORD[f[p - 1]] == 1)
-      continue; /* inside a word */
+  /* p: every position after a byte that is not a word byte (or 0) */
+  for (size_t p = 0, next; p < n; p = next) {
+    next = p + 1;
+    if (WORD[f[p]] == 1) { /* the next start is after this word's end */
+      while (next < n && WORD[f[next]] == 1)
+        next++;
+      next++;
+    }
     uint32_t node = tr->root[f[p]];
     if (node == NONE)
       continue;
