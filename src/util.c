@@ -69,6 +69,10 @@ void nt_buf_free(nt_buf *b) {
 }
 
 size_t nt_util_utf8_decode(const unsigned char *s, size_t n, int32_t *cp) {
+  if (n && s[0] < 0x80) { /* ASCII: the common case */
+    *cp = s[0];
+    return 1;
+  }
   utf8proc_int32_t c;
   utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)(n > 4 ? 4 : n), &c);
   if (k > 0) {
@@ -123,6 +127,8 @@ int nt_util_is_lower_cp(int32_t cp) {
 int32_t nt_util_cp_before(const char *s, size_t pos) {
   if (pos == 0)
     return -1;
+  if ((unsigned char)s[pos - 1] < 0x80)
+    return (unsigned char)s[pos - 1];
   size_t i = pos - 1;
   while (i > 0 && pos - i < 4 && ((unsigned char)s[i] & 0xC0) == 0x80)
     i--;
