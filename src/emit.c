@@ -39,6 +39,24 @@ static inline void raw(jw *w, const char *s, size_t n) {
 
 static void put(jw *w, const char *s) { raw(w, s, strlen(s)); }
 
+/* Bytes at the start of s[0, n) in 8-byte words that JSON takes as they
+ * are: printable ASCII other than '"' and '\\' (a multiple of 8). */
+static size_t plain_words(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+  size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t x, q, b;
+    memcpy(&x, s + k, 8);
+    q = x ^ (ones * '"');
+    b = x ^ (ones * '\\');
+    /* a byte < 0x20 or >= 0x80, or one equal to '"' or '\\', sets a high
+     * bit: the subtraction borrows there (and maybe above it) */
+    if (((x - ones * 0x20) | x | (q - ones) | (b - ones)) & high)
+      break;
+  }
+  return k;
+}
+
 /* The escaped body of a JSON string, without its quotes. */
 static void esc(jw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
@@ -48,7 +66,7 @@ static void esc(jw *w, const char *s, size_t n) {
   }
   size_t i = 0;
   while (i < n) {
-    size_t run = i;
+    size_t run = i + plain_words(s + i, n - i);
     while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
            s[run] != '\\' && (unsigned char)s[run] < 0x80)
       run++;
