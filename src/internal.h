@@ -4,8 +4,10 @@
  * The pipeline for one record:
  *   input (input.c)  -> raw bytes of the article + metadata
  *   clean (clean.c)  -> cleaned text + map back to the raw bytes
+ *   match (match.c)  -> the trie pass: candidates, and the heads of zone
+ *                       rules and topic patterns (nt_match_scan)
  *   zone  (zone.c)   -> headline / body / boilerplate spans of the cleaned text
- *   match (match.c)  -> entity mentions and topic cues (one automaton pass)
+ *   match (match.c)  -> entity mentions and topic cues (nt_match_run)
  *   score (score.c)  -> topic scores with evidence, entity salience
  *   emit  (emit.c)   -> one JSON line
  * The lexicon (lexicon.c) is loaded once and shared read-only.

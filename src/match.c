@@ -7,6 +7,8 @@
  * bench/README.md for the comparison with Hyperscan).  Then it applies the
  * word-boundary, case, plural, longest-match and context rules.
  *
+ * Two calls: nt_match_scan (fold and trie pass, before zoning: zone.c and
+ * score.c use the heads it finds) and nt_match_run (the rules).
  * Takes: the lexicon's trie, the cleaned text (nt_text) and its zones.
  * Gives: nt_matches.ents (entity mentions, sorted by start, dropped ones
  * marked) and nt_matches.cues (topic cues), all in clean offsets.

@@ -8,9 +8,12 @@
  *   line        the line itself is boilerplate (share buttons, cookie notice)
  *   teaser-end  "Read More »": the few lines before it are a teaser
  *   tagline     the line and the short line before it are an author box
- * plus: a line repeated right after itself is a teaser headline.
+ * plus: a line repeated right after itself is a teaser headline.  A rule
+ * with heads (lexicon.c) is tried only on lines where the trie pass found
+ * one of them, so most lines cost no pcre2 call.
  *
- * Takes: nt_text.  Gives: nt_zones, one span per line, in order.
+ * Takes: nt_text, and the heads found by nt_match_scan (nt_matches).
+ * Gives: nt_zones, one span per line, in order.
  */
 #include "internal.h"
 
