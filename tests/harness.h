@@ -51,19 +51,27 @@ static inline nt_lexicon *t_load(const char *const *dirs, size_t n) {
   return lex;
 }
 
+/* Annotate len bytes of text as a plain record; the result, or NULL when
+ * nt_annotate fails.  The record is static: the result refers to it. */
+static inline const nt_result *t_annotate(nt_annotator *a, const char *text,
+                                          size_t len) {
+  static nt_record rec;
+  const nt_result *r = NULL;
+  memset(&rec, 0, sizeof rec);
+  rec.text = text;
+  rec.len = len;
+  return a && nt_annotate(a, &rec, &r) == NT_OK ? r : NULL;
+}
+
 /* Annotate text; returns the article's entity ids, sorted and joined by
  * commas, in a static buffer. */
 static inline const char *t_ids(nt_annotator *a, const char *text) {
   static char out[4096];
   const char *ids[256];
   size_t n = 0;
-  nt_record rec;
-  memset(&rec, 0, sizeof rec);
-  rec.text = text;
-  rec.len = strlen(text);
-  const nt_result *r;
+  const nt_result *r = t_annotate(a, text, strlen(text));
   out[0] = '\0';
-  if (nt_annotate(a, &rec, &r) != NT_OK)
+  if (!r)
     return "(error)";
   for (size_t i = 0; i < nt_result_entity_count(r) && n < 256; i++) {
     nt_entity_view e;

@@ -35,14 +35,10 @@ static void check_deferred_relations(const nt_lexicon *lex) {
   CHECK(nt_lexicon_load_snapshot(path, &snap, &err) == NT_OK);
   const char *arms = "Russia delivered S-400 systems to India in 2021.";
   const char *plain = "Talks between France and Germany went on.";
-  nt_record rec;
   const nt_result *r;
-  memset(&rec, 0, sizeof rec);
   nt_annotator *a = snap ? nt_annotator_new(snap, NULL) : NULL;
-  rec.text = arms;
-  rec.len = strlen(arms);
-  CHECK(a && nt_annotate(a, &rec, &r) == NT_OK &&
-        strstr(nt_result_json(r, NULL), "\"relations\":[{") != NULL);
+  r = t_annotate(a, arms, strlen(arms));
+  CHECK(r && strstr(nt_result_json(r, NULL), "\"relations\":[{") != NULL);
   nt_annotator_free(a);
   nt_lexicon_free(snap);
 
@@ -69,9 +65,9 @@ static void check_deferred_relations(const nt_lexicon *lex) {
   snap = NULL;
   CHECK(nt_lexicon_load_snapshot(path, &snap, &err) == NT_OK);
   a = snap ? nt_annotator_new(snap, NULL) : NULL;
-  rec.text = plain;
-  rec.len = strlen(plain);
-  CHECK(a && nt_annotate(a, &rec, &r) == NT_OK);
+  CHECK(t_annotate(a, plain, strlen(plain)) != NULL);
+  nt_record rec; /* the status itself: NT_ERR_LEXICON */
+  memset(&rec, 0, sizeof rec);
   rec.text = arms;
   rec.len = strlen(arms);
   CHECK(a && nt_annotate(a, &rec, &r) == NT_ERR_LEXICON);
@@ -126,13 +122,10 @@ int main(void) {
     CHECK_STR(t_ids(a, "The X Brigade and XB fighters in China."), "CHN,grp-x");
     CHECK_STR(t_ids(a, "Chinese officials."), "");
     /* every mention names its alias and lexicon file:line */
-    nt_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.text = "Fighters of the X Brigade.";
-    rec.len = strlen(rec.text);
-    const nt_result *r;
+    const char *text = "Fighters of the X Brigade.";
+    const nt_result *r = t_annotate(a, text, strlen(text));
     nt_mention_view m;
-    CHECK(nt_annotate(a, &rec, &r) == NT_OK && nt_result_mention(r, 0, 0, &m) == 0);
+    CHECK(r && nt_result_mention(r, 0, 0, &m) == 0);
     CHECK_STR(m.alias, "X Brigade");
     CHECK(strstr(m.lexicon_file, "watch.tsv") && m.lexicon_line == 2);
     nt_annotator_free(a);

@@ -7,14 +7,10 @@ static nt_annotator *a;
 
 /* The first mention of the first entity: original offsets and text. */
 static void first_mention(const char *text, size_t *s, size_t *e) {
-  nt_record rec;
-  memset(&rec, 0, sizeof rec);
-  rec.text = text;
-  rec.len = strlen(text);
-  const nt_result *r;
+  const nt_result *r = t_annotate(a, text, strlen(text));
   nt_mention_view m;
   *s = *e = (size_t)-1;
-  if (nt_annotate(a, &rec, &r) == NT_OK && nt_result_entity_count(r) > 0 &&
+  if (r && nt_result_entity_count(r) > 0 &&
       nt_result_mention(r, 0, 0, &m) == 0) {
     *s = m.start;
     *e = m.end;
@@ -22,12 +18,8 @@ static void first_mention(const char *text, size_t *s, size_t *e) {
 }
 
 static size_t mention_count(const char *text) {
-  nt_record rec;
-  memset(&rec, 0, sizeof rec);
-  rec.text = text;
-  rec.len = strlen(text);
-  const nt_result *r;
-  if (nt_annotate(a, &rec, &r) != NT_OK || nt_result_entity_count(r) == 0)
+  const nt_result *r = t_annotate(a, text, strlen(text));
+  if (!r || nt_result_entity_count(r) == 0)
     return 0;
   return nt_result_mention_count(r, 0);
 }

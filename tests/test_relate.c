@@ -14,16 +14,6 @@
 
 #define NT_TEST_SET NT_TEST_LEXICON_DIR "/../relations.tsv"
 
-static const nt_result *annotate(nt_annotator *a, const char *text,
-                                 size_t len) {
-  static nt_record rec;
-  const nt_result *r = NULL;
-  memset(&rec, 0, sizeof rec);
-  rec.text = text;
-  rec.len = len;
-  return nt_annotate(a, &rec, &r) == NT_OK ? r : NULL;
-}
-
 static const char *party_id(const nt_result *r, uint32_t e) {
   return e == UINT32_MAX ? "?" : r->lex->entities[e].id;
 }
@@ -89,7 +79,7 @@ static int check_set(nt_annotator *a, const char *path, int *passed) {
     *tab = '\0';
     lines++;
     normalise(tab + 1, want, sizeof want);
-    const nt_result *r = annotate(a, line, strlen(line));
+    const nt_result *r = t_annotate(a, line, strlen(line));
     if (r)
       describe(r, got, sizeof got);
     if (r && strcmp(got, want) == 0) {
@@ -124,7 +114,7 @@ static void check_seed(nt_annotator *a) {
   size_t len;
   char *text = t_read_file(NT_CORPORA_DIR "/s400-delivery.txt", &len);
   CHECK(text != NULL);
-  const nt_result *r = text ? annotate(a, text, len) : NULL;
+  const nt_result *r = text ? t_annotate(a, text, len) : NULL;
   CHECK(r != NULL);
   if (r) {
     CHECK(has_relation(r, "RUS", "CHN", "wpn-s-400", "delivered"));
@@ -155,7 +145,7 @@ static void check_seed(nt_annotator *a) {
 /* JSON: unstated parties are omitted, quantities are integers. */
 static void check_json(nt_annotator *a) {
   const char *s = "The State Department approved the sale of 12 F-16s to Jordan.";
-  const nt_result *r = annotate(a, s, strlen(s));
+  const nt_result *r = t_annotate(a, s, strlen(s));
   CHECK(r != NULL);
   if (!r)
     return;

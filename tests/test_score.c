@@ -14,14 +14,7 @@ static nt_annotator *dflt; /* default options: threshold 0.3 */
 static nt_annotator *all;  /* min_score 0: every topic with evidence */
 
 static const nt_result *run(nt_annotator *an, const char *text) {
-  static nt_record rec;
-  memset(&rec, 0, sizeof rec);
-  rec.text = text;
-  rec.len = strlen(text);
-  const nt_result *r = NULL;
-  if (nt_annotate(an, &rec, &r) != NT_OK)
-    return NULL;
-  return r;
+  return t_annotate(an, text, strlen(text));
 }
 
 /* The score of topic id (0 when it has no evidence). */
@@ -369,13 +362,9 @@ int main(void) {
     const char *text = "Council passes Resolution 2231\n\nThe council "
                        "sanctioned three banks under Resolution 2231 and "
                        "imposed an embargo; sanctions follow.\n";
-    nt_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.text = text;
-    rec.len = strlen(text);
-    const nt_result *r;
-    CHECK(nt_annotate(pa, &rec, &r) == NT_OK);
-    cJSON *js = cJSON_Parse(nt_result_json(r, NULL));
+    const nt_result *r = run(pa, text);
+    CHECK(r != NULL);
+    cJSON *js = cJSON_Parse(r ? nt_result_json(r, NULL) : "{}");
     const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(js, "topics"), 0);
     CHECK(t != NULL);
     int sanction = 0, embargo = 0, resolution = 0, labels_ok = 1;

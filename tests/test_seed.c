@@ -40,12 +40,10 @@ int main(void) {
   CHECK(orig != NULL);
   if (!orig)
     return t_done();
-  nt_record rec;
-  memset(&rec, 0, sizeof rec);
-  rec.text = orig;
-  rec.len = orig_len;
-  const nt_result *r;
-  CHECK(nt_annotate(a, &rec, &r) == NT_OK);
+  const nt_result *r = t_annotate(a, orig, orig_len);
+  CHECK(r != NULL);
+  if (!r)
+    return t_done();
 
   /* countries: exactly these four; no group or teaser country */
   char countries[256] = "";
