@@ -40,6 +40,13 @@ void nt_buf_free(nt_buf *b);
  * Returns 0, or -1 when out of memory (the old array is kept). */
 int nt_util_grow(void *arr, size_t *cap, size_t need, size_t elem);
 
+/* Sort n elements of size bytes at base, stably: before(y, x, ctx) says
+ * whether y goes before x (qsort has no context argument in C11, and is not
+ * stable).  0, or -1 when out of memory (base unchanged). */
+int nt_util_sort(void *base, size_t n, size_t size,
+                 int (*before)(const void *y, const void *x, const void *ctx),
+                 const void *ctx);
+
 /* Decode one UTF-8 sequence at s[0..n). Returns its length (1..4) and the
  * code point in *cp; invalid or truncated sequences return the length of the
  * bad prefix (at least 1) with *cp = -1. */

@@ -401,8 +401,9 @@ static int cls_of(const nt_lexicon *lex, const nt_mention *c) {
 }
 
 /* Order: class (entities before cues), start, longer first, pattern. */
-static int cand_before(const nt_lexicon *lex, const nt_mention *y,
-                       const nt_mention *x) {
+static int cand_before(const void *yv, const void *xv, const void *lexv) {
+  const nt_mention *y = yv, *x = xv;
+  const nt_lexicon *lex = lexv;
   int cx = cls_of(lex, x), cy = cls_of(lex, y);
   if (cx != cy)
     return cy < cx;
@@ -411,31 +412,6 @@ static int cand_before(const nt_lexicon *lex, const nt_mention *y,
   if (y->end != x->end)
     return y->end > x->end;
   return y->pattern < x->pattern;
-}
-
-/* A stable bottom-up merge sort (qsort has no context argument in C11). */
-static int sort_cands(const nt_lexicon *lex, nt_mention *c, size_t n) {
-  if (n < 2)
-    return 0;
-  nt_mention *tmp = malloc(n * sizeof *tmp);
-  if (!tmp)
-    return -1;
-  for (size_t w = 1; w < n; w *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * w) {
-      size_t mid = lo + w < n ? lo + w : n;
-      size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        tmp[k++] = cand_before(lex, &c[j], &c[i]) ? c[j++] : c[i++];
-      while (i < mid)
-        tmp[k++] = c[i++];
-      while (j < hi)
-        tmp[k++] = c[j++];
-    }
-    memcpy(c, tmp, n * sizeof *c);
-  }
-  free(tmp);
-  return 0;
 }
 
 static int push(nt_mention **arr, size_t *n, size_t *cap, const nt_mention *c) {
@@ -462,7 +438,7 @@ static int best_cue(const nt_lexicon *lex, const nt_mention *c, size_t i,
 /* Leftmost-longest selection; a stop phrase that wins drops everything in
  * its span; several entities on one span are kept for resolve_shared(). */
 static int select_cands(nt_matches *m, const nt_lexicon *lex) {
-  if (sort_cands(lex, m->cand, m->ncand) < 0)
+  if (nt_util_sort(m->cand, m->ncand, sizeof *m->cand, cand_before, lex) < 0)
     return -1;
   size_t last_end[3] = {0, 0, 0};
   int have[3] = {0, 0, 0};

@@ -218,16 +218,18 @@ static int cmp_hit(const void *a, const void *b) {
 }
 
 /* One cue is one label: all forms of a `pattern` line count as one cue,
- * and so do lines that share a label (a plain cue's label is its text). */
-static int cmp_ident(const void *a, const void *b, const nt_lexicon *lex) {
+ * and so do lines that share a label (a plain cue's label is its text).
+ * Order: topic, cue, start. */
+static int ident_before(const void *a, const void *b, const void *lexv) {
   const nt_topic_hit *x = a, *y = b;
+  const nt_lexicon *lex = lexv;
   const nt_pattern *p = &lex->patterns[x->pattern], *q = &lex->patterns[y->pattern];
   if (x->topic != y->topic)
-    return x->topic < y->topic ? -1 : 1;
+    return x->topic < y->topic;
   int c = x->pattern == y->pattern ? 0 : strcmp(p->text, q->text);
   if (c)
-    return c;
-  return x->start < y->start ? -1 : x->start > y->start;
+    return c < 0;
+  return x->start < y->start;
 }
 
 static int same_cue(const nt_lexicon *lex, const nt_topic_hit *x,
@@ -235,30 +237,6 @@ static int same_cue(const nt_lexicon *lex, const nt_topic_hit *x,
   const nt_pattern *p = &lex->patterns[x->pattern], *q = &lex->patterns[y->pattern];
   return x->topic == y->topic &&
          (x->pattern == y->pattern || strcmp(p->text, q->text) == 0);
-}
-
-/* qsort has no context argument in C11: a small stable merge sort. */
-static int sort_ident(nt_topic_hit *h, size_t n, const nt_lexicon *lex) {
-  if (n < 2)
-    return 0;
-  nt_topic_hit *tmp = malloc(n * sizeof *tmp);
-  if (!tmp)
-    return -1;
-  for (size_t w = 1; w < n; w *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * w) {
-      size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        tmp[k++] = cmp_ident(&h[j], &h[i], lex) < 0 ? h[j++] : h[i++];
-      while (i < mid)
-        tmp[k++] = h[i++];
-      while (j < hi)
-        tmp[k++] = h[j++];
-    }
-    memcpy(h, tmp, n * sizeof *h);
-  }
-  free(tmp);
-  return 0;
 }
 
 /* Trie cues and pattern matches outside boilerplate, grouped by topic and,
@@ -294,7 +272,7 @@ static int collect_hits(nt_scores *s, const nt_lexicon *lex,
     s->hits[out++] = h;
   }
   s->nhits = out;
-  if (sort_ident(s->hits, s->nhits, lex) < 0)
+  if (nt_util_sort(s->hits, s->nhits, sizeof *s->hits, ident_before, lex) < 0)
     return -1;
   for (size_t i = 0; i < s->nhits; i++)
     s->hits[i].rank = i > 0 && same_cue(lex, &s->hits[i - 1], &s->hits[i])

@@ -9,6 +9,32 @@
 #include <string.h>
 #include <utf8proc.h>
 
+/* Bottom-up merge sort through one scratch array. */
+int nt_util_sort(void *base, size_t n, size_t size,
+                 int (*before)(const void *y, const void *x, const void *ctx),
+                 const void *ctx) {
+  if (n < 2)
+    return 0;
+  char *a = base, *tmp = malloc(n * size);
+  if (!tmp)
+    return -1;
+  for (size_t w = 1; w < n; w *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * w) {
+      size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        size_t from = before(a + j * size, a + i * size, ctx) ? j++ : i++;
+        memcpy(tmp + k++ * size, a + from * size, size);
+      }
+      memcpy(tmp + k * size, a + i * size, (mid - i) * size); /* the rests */
+      memcpy(tmp + (k + mid - i) * size, a + j * size, (hi - j) * size);
+    }
+    memcpy(a, tmp, n * size);
+  }
+  free(tmp);
+  return 0;
+}
+
 int nt_util_grow(void *arr, size_t *cap, size_t need, size_t elem) {
   void **p = (void **)arr;
   if (need <= *cap)
