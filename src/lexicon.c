@@ -568,6 +568,14 @@ static int expansion_product(const expansion *x, const expansion *y,
 static int expand_alt(const char **p, expansion *out, int depth, int heads);
 static const char *skip_branch(const char *p);
 
+/* Bytes of the UTF-8 sequence at s (its continuation bytes, up to 4). */
+static size_t seq_len(const char *s) {
+  size_t k = 1;
+  while (k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+    k++;
+  return k;
+}
+
 /* One atom (character, escape or class; groups are expand_seq's) into out;
  * 0, or -1 when it is not of the finite kind. */
 static int expand_atom(const char **p, expansion *out) {
@@ -580,9 +588,7 @@ static int expand_atom(const char **p, expansion *out) {
     while (*s && *s != ']') {
       if (*s == '\\' || *s == '^' || *s == '[' || (s[1] == '-' && s[2] != ']'))
         return -1;
-      size_t k = 1; /* a whole UTF-8 sequence */
-      while (k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
-        k++;
+      size_t k = seq_len(s);
       memcpy(buf, s, k);
       buf[k] = '\0';
       s += k;
@@ -604,9 +610,7 @@ static int expand_atom(const char **p, expansion *out) {
   } else {
     if (!s[0] || strchr(".*+{}^$|)?", s[0]))
       return -1;
-    size_t n = 1; /* a whole UTF-8 sequence */
-    while (n < 4 && ((unsigned char)s[n] & 0xC0) == 0x80)
-      n++;
+    size_t n = seq_len(s);
     memcpy(buf, s, n);
     buf[n] = '\0';
     *p = s + n;
