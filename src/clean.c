@@ -206,10 +206,8 @@ static size_t plain_words(const char *s, size_t n) {
   const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
   size_t k = 0;
   for (; k + 8 <= n; k += 8) {
-    uint64_t x, nl, low7 = ones * 0x7F;
-    memcpy(&x, s + k, 8);
-    nl = ~((((x ^ ones * '\n') & low7) + low7) | (x ^ ones * '\n') | low7);
-    x |= nl >> 2; /* a newline counts as printable (0x2A) */
+    uint64_t x = nt_util_load8(s + k);
+    x |= nt_util_eq8(x, '\n') >> 2; /* a newline counts as printable (0x2A) */
     if (((x - ones * 0x20) | (x + ones)) & high)
       break; /* a control, DEL or a byte >= 0x80 in these eight */
   }

@@ -45,13 +45,10 @@ static size_t plain_words(const char *s, size_t n) {
   const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
   size_t k = 0;
   for (; k + 8 <= n; k += 8) {
-    uint64_t x, q, b;
-    memcpy(&x, s + k, 8);
-    q = x ^ (ones * '"');
-    b = x ^ (ones * '\\');
-    /* a byte < 0x20 or >= 0x80, or one equal to '"' or '\\', sets a high
-     * bit: the subtraction borrows there (and maybe above it) */
-    if (((x - ones * 0x20) | x | (q - ones) | (b - ones)) & high)
+    uint64_t x = nt_util_load8(s + k);
+    /* a byte < 0x20 sets a high bit as the subtraction borrows there */
+    if (((x - ones * 0x20) | x | nt_util_eq8(x, '"') | nt_util_eq8(x, '\\')) &
+        high)
       break;
   }
   return k;

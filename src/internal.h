@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- util.c ---------------------------------------------------------- */
 
@@ -32,6 +33,20 @@ int nt_buf_reserve(nt_buf *b, size_t extra); /* 0 ok, -1 out of memory */
 int nt_buf_append(nt_buf *b, const void *p, size_t n);
 int nt_buf_putc(nt_buf *b, char c);
 char *nt_util_strdup(const char *s); /* NULL for NULL or out of memory */
+/* Eight bytes at a time (SWAR): a word of 8 bytes from s, and per byte of x
+ * 0x80 where it equals c (exact: no carries between bytes). */
+static inline uint64_t nt_util_load8(const char *s) {
+  uint64_t x;
+  memcpy(&x, s, 8);
+  return x;
+}
+static inline uint64_t nt_util_eq8(uint64_t x, unsigned char c) {
+  const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
+  x ^= 0x0101010101010101ull * c;
+  return ~(((x & low7) + low7) | x | low7);
+}
+/* Words (runs of bytes other than space and tab) in s[a, b). */
+size_t nt_util_count_words(const char *s, size_t a, size_t b);
 /* Narrow [*a, *b) of s past spaces and tabs at both ends. */
 void nt_util_trim(const char *s, size_t *a, size_t *b);
 void nt_buf_free(nt_buf *b);

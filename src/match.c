@@ -859,11 +859,8 @@ static int fold(nt_matches *m, const nt_text *t) {
   const char *s = t->clean.data ? t->clean.data : "";
   size_t n = t->clean.len, k = 0;
   uint64_t high = 0;
-  for (; k + 8 <= n; k += 8) {
-    uint64_t x;
-    memcpy(&x, s + k, 8);
-    high |= x;
-  }
+  for (; k + 8 <= n; k += 8)
+    high |= nt_util_load8(s + k);
   int ascii = !(high & 0x8080808080808080ull);
   for (; k < n && ascii; k++)
     ascii = (unsigned char)s[k] < 0x80;

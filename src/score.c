@@ -435,45 +435,12 @@ static void salience(nt_scores *s, const nt_lexicon *lex,
 /* ---- the stage ----------------------------------------------------------- */
 
 /* Words of the article (headline, standfirst, body). */
-/* Per byte of x, 0x80 where the byte is zero (exact, no carries). */
-static inline uint64_t zero_bytes(uint64_t x) {
-  const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
-  return ~(((x & low7) + low7) | x | low7);
-}
-
-/* Bytes of x with their high bit set (no other bit may be set). */
-static inline size_t count_high(uint64_t x) {
-  return (size_t)(((x >> 7) * 0x0101010101010101ull) >> 56);
-}
-
-/* Words (runs of bytes other than space and tab) in s[a, b): eight bytes at
- * a time, counting bytes that are not blank after one that is. */
-static size_t count_words(const char *s, size_t a, size_t b) {
-  const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-  uint64_t prev = 0x80; /* the line starts as if after a blank */
-  size_t n = 0, k = a;
-  for (; k + 8 <= b; k += 8) {
-    uint64_t x, blank;
-    memcpy(&x, s + k, 8);
-    blank = zero_bytes(x ^ (ones * ' ')) | zero_bytes(x ^ (ones * '\t'));
-    n += count_high(~blank & high & (blank << 8 | prev));
-    prev = blank >> 56;
-  }
-  int in = !(prev & 0x80);
-  for (; k < b; k++) {
-    int sp = s[k] == ' ' || s[k] == '\t';
-    n += !sp && !in;
-    in = !sp;
-  }
-  return n;
-}
-
 static size_t article_words(const nt_zones *z, const nt_text *t) {
   const char *s = t->clean.data;
   size_t n = 0;
   for (size_t i = 0; s && i < z->n; i++)
     if (z->spans[i].zone != NT_ZONE_BOILERPLATE)
-      n += count_words(s, z->spans[i].start, z->spans[i].end);
+      n += nt_util_count_words(s, z->spans[i].start, z->spans[i].end);
   return n;
 }
 

@@ -9,6 +9,27 @@
 #include <string.h>
 #include <utf8proc.h>
 
+/* Eight bytes at a time: bytes that are not blank after one that is. */
+size_t nt_util_count_words(const char *s, size_t a, size_t b) {
+  const uint64_t high = 0x8080808080808080ull;
+  uint64_t prev = 0x80; /* the range starts as if after a blank */
+  size_t n = 0, k = a;
+  for (; k + 8 <= b; k += 8) {
+    uint64_t x = nt_util_load8(s + k);
+    uint64_t blank = nt_util_eq8(x, ' ') | nt_util_eq8(x, '\t');
+    uint64_t starts = ~blank & high & (blank << 8 | prev);
+    n += (size_t)(((starts >> 7) * 0x0101010101010101ull) >> 56);
+    prev = blank >> 56;
+  }
+  int in = !(prev & 0x80);
+  for (; k < b; k++) {
+    int sp = s[k] == ' ' || s[k] == '\t';
+    n += !sp && !in;
+    in = !sp;
+  }
+  return n;
+}
+
 /* Bottom-up merge sort through one scratch array. */
 int nt_util_sort(void *base, size_t n, size_t size,
                  int (*before)(const void *y, const void *x, const void *ctx),

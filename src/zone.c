@@ -40,17 +40,6 @@ static int is_blank(const char *s, const nt_zone_span *sp) {
   return a == b;
 }
 
-static size_t count_words(const char *s, size_t a, size_t b) {
-  size_t n = 0;
-  int in = 0;
-  for (size_t i = a; i < b; i++) {
-    int sp = s[i] == ' ';
-    n += !sp && !in;
-    in = !sp;
-  }
-  return n;
-}
-
 /* Whether rule r matches s[a, b). */
 static int rule_matches(const nt_lexicon *lex, pcre2_match_data *md, size_t r,
                         const char *s, size_t a, size_t b) {
@@ -112,7 +101,7 @@ static void mark(nt_zone_span *sp, const char *reason) {
 static int headline_like(const char *s, const nt_zone_span *sp) {
   size_t a = sp->start, b = sp->end;
   nt_util_trim(s, &a, &b);
-  size_t w = count_words(s, a, b);
+  size_t w = nt_util_count_words(s, a, b);
   return w > 0 && w <= 30 && b - a <= 300 && s[b - 1] != '.';
 }
 
@@ -220,7 +209,7 @@ static void apply_hints(const nt_zones *z, const nt_text *t, nt_markup *mk,
 static int menu_like(const char *s, const nt_zone_span *sp) {
   size_t a = sp->start, b = sp->end;
   nt_util_trim(s, &a, &b);
-  size_t w = count_words(s, a, b);
+  size_t w = nt_util_count_words(s, a, b);
   if (w == 0 || w > 3 || b - a > 30 || strchr(".!?,:;", s[b - 1]))
     return 0;
   for (size_t i = a; i < b; i++)
@@ -252,7 +241,7 @@ static void mark_menus(nt_zones *z, const char *s, const line_info *info) {
 static int link_dense(const char *s, const nt_zone_span *sp, const line_info *li) {
   size_t a = sp->start, b = sp->end;
   nt_util_trim(s, &a, &b);
-  return b > a && li->link_bytes * 10 >= (b - a) * 6 && count_words(s, a, b) <= 15;
+  return b > a && li->link_bytes * 10 >= (b - a) * 6 && nt_util_count_words(s, a, b) <= 15;
 }
 
 nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
@@ -347,7 +336,7 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
     } else if (kind == NT_ZR_TAGLINE) {
       mark(sp, reason);
       if (prev != SIZE_MAX && z->spans[prev].zone == NT_ZONE_BODY &&
-          count_words(s, z->spans[prev].start, z->spans[prev].end) <= 5)
+          nt_util_count_words(s, z->spans[prev].start, z->spans[prev].end) <= 5)
         mark(&z->spans[prev], reason);
     } else if (prev != SIZE_MAX && z->spans[prev].zone != NT_ZONE_HEADLINE &&
                sp->end - sp->start == z->spans[prev].end - z->spans[prev].start &&
