@@ -214,7 +214,7 @@ static int cache_file(const char **dirs, size_t n, char *path, size_t cap) {
 /* What the cache's stamp adds to the version: a hash of the library's
  * sources, so that a newstag built from other sources does not use an old
  * cache (the same under valgrind, unlike the binary's own file). */
-static void exe_stamp(char *buf, size_t cap) {
+static void build_stamp(char *buf, size_t cap) {
   snprintf(buf, cap, "build %s", NT_BUILD_ID);
 }
 
@@ -271,7 +271,7 @@ static int load_lexicons(const cli *c, nt_lexicon **lex, int use_cache) {
     dirs[n++] = c->lexdirs[i];
   use_cache = use_cache && n && cache_wanted(c) &&
               cache_file(dirs, n, path, sizeof path);
-  exe_stamp(stamp, sizeof stamp);
+  build_stamp(stamp, sizeof stamp);
   if (use_cache && cache_load(c, path, stamp, lex) == 0) {
     free(dirs);
     return EXIT_OK;
