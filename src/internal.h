@@ -247,8 +247,9 @@ int nt_lexicon_has_word(const nt_lexicon *lex, int list, const char *s,
                         size_t n);
 
 /* Compile the regex lines of a lexicon from a snapshot again (its zone,
- * cleaning and topic pattern rules and relation rules); 0 or -1 with err.
- * Reads files, topics and regex_lines; sets only the regex rules. */
+ * cleaning and topic pattern rules; relation rules are only expanded, and
+ * compiled on their first use); 0 or -1 with err.  Reads files, topics and
+ * regex_lines; sets only the regex rules. */
 int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err);
 
 /* ---- snapshot.c: the lexicon as one binary file ------------------------- */

@@ -57,7 +57,7 @@ enum { ROLE_SUP, ROLE_REC, ROLE_SYS, ROLE_PTY, ROLE_V };
 
 typedef struct rel_rule {
   /* NULL until compiled: rules from a snapshot are compiled on their first
-   * use (code_of), others when loaded */
+   * use (rule_code), others when loaded */
   _Atomic(pcre2_code *) code;
   char *source;  /* the expanded pattern, while it waits to be compiled */
   int failed;    /* it did not compile (a snapshot changed on disk) */
