@@ -793,7 +793,8 @@ static const uint8_t WORD[256] = {
 
 /* The node of every two-byte key prefix, so that a walk starts past the
  * two widest levels of the trie; one table per annotator (256 KiB, built
- * on its first record). */
+ * on its first record).  Also the bytes outside words that begin a key
+ * (in the default lexicons "(" and the lead byte of "£"). */
 static int make_root2(nt_matches *m, const nt_trie *tr) {
   if (m->root2)
     return 0;
@@ -803,6 +804,14 @@ static int make_root2(nt_matches *m, const nt_trie *tr) {
     for (unsigned b = 0; b < 256; b++)
       m->root2[a << 8 | b] =
           tr->root[a] == NONE ? NONE : trie_step(tr, tr->root[a], (uint8_t)b);
+  m->nlead = 0;
+  for (unsigned c = 0; c < 256; c++)
+    if (WORD[c] != 1 && tr->root[c] != NONE && m->nlead >= 0) {
+      if (m->nlead == 4)
+        m->nlead = -1;
+      else
+        m->lead[m->nlead++] = (uint8_t)c;
+    }
   return 0;
 }
 
@@ -819,36 +828,87 @@ static inline int report(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
   return on_match(m, lex, t, nd->out, p, i);
 }
 
-/* Walk the trie from every word start of the folded text. */
-static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
+/* Walk the trie from p. */
+static int walk(nt_matches *m, const nt_lexicon *lex, const nt_text *t,
+                size_t p) {
   const nt_trie *tr = &lex->trie;
   const unsigned char *f = (const unsigned char *)m->folded.data;
   size_t n = m->folded.len;
-  if (make_root2(m, tr) < 0)
+  uint32_t node = tr->root[f[p]];
+  if (node == NONE)
+    return 0;
+  if (report(m, lex, t, node, p, p + 1) < 0)
     return -1;
-  /* p: every position after a byte that is not a word byte (or 0) */
-  for (size_t p = 0, next; p < n; p = next) {
-    next = p + 1;
-    if (WORD[f[p]] == 1) { /* the next start is after this word's end */
-      while (next < n && WORD[f[next]] == 1)
-        next++;
-      next++;
-    }
-    uint32_t node = tr->root[f[p]];
-    if (node == NONE)
-      continue;
-    if (report(m, lex, t, node, p, p + 1) < 0)
+  if (p + 1 >= n)
+    return 0;
+  node = m->root2[f[p] << 8 | f[p + 1]];
+  for (size_t i = p + 2; node != NONE; node = trie_step(tr, node, f[i++])) {
+    if (report(m, lex, t, node, p, i) < 0)
       return -1;
-    if (p + 1 >= n)
+    if (i >= n)
       break;
-    node = m->root2[f[p] << 8 | f[p + 1]];
-    for (size_t i = p + 2; node != NONE; node = trie_step(tr, node, f[i++])) {
-      if (report(m, lex, t, node, p, i) < 0)
-        return -1;
-      if (i >= n)
-        break;
-    }
   }
+  return 0;
+}
+
+/* Bit k set where f[k] is a word byte (WORD 1) or a lead byte: s[0] the
+ * word bytes, s[1] the starts, of the 64 bytes at f (zero-padded). */
+static void block_masks(const nt_matches *m, const unsigned char *f,
+                        uint64_t s[2]) {
+  uint64_t w = 0, lead = 0;
+#if defined(__SSE2__)
+  const __m128i d0 = _mm_set1_epi8('0'), d9 = _mm_set1_epi8(9);
+  const __m128i a0 = _mm_set1_epi8('a'), a25 = _mm_set1_epi8(25);
+  for (int k = 0; k < 64; k += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(f + k));
+    __m128i d = _mm_sub_epi8(v, d0), a = _mm_sub_epi8(v, a0);
+    __m128i isw = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, d9), d),
+                               _mm_cmpeq_epi8(_mm_min_epu8(a, a25), a));
+    w |= (uint64_t)(unsigned)_mm_movemask_epi8(isw) << k;
+    __m128i isl = _mm_setzero_si128();
+    for (int j = 0; j < m->nlead; j++)
+      isl = _mm_or_si128(isl, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)m->lead[j])));
+    lead |= (uint64_t)(unsigned)_mm_movemask_epi8(isl) << k;
+  }
+#else
+  for (int k = 0; k < 64; k++) {
+    w |= (uint64_t)(WORD[f[k]] == 1) << k;
+    for (int j = 0; j < m->nlead; j++)
+      lead |= (uint64_t)(f[k] == m->lead[j]) << k;
+  }
+#endif
+  s[0] = w;
+  s[1] = m->nlead < 0 ? ~0ull : w | lead;
+}
+
+/* Walk the trie from every position after a byte that is not of a word
+ * (and from 0) where a key can begin: 64 positions at a time, found with
+ * bit masks instead of a branch per byte. */
+static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
+  const unsigned char *f = (const unsigned char *)m->folded.data;
+  size_t n = m->folded.len;
+  uint64_t carry = 1; /* "the byte before is not of a word" for position 0 */
+  if (make_root2(m, &lex->trie) < 0)
+    return -1;
+  for (size_t base = 0; base < n; base += 64) {
+    uint64_t s[2];
+    block_masks(m, f + base, s);
+    uint64_t cand = ~(s[0] << 1 | (carry ^ 1)) & s[1];
+    carry = ~s[0] >> 63;
+    if (n - base < 64)
+      cand &= (1ull << (n - base)) - 1;
+    for (; cand; cand &= cand - 1)
+      if (walk(m, lex, t, base + (size_t)__builtin_ctzll(cand)) < 0)
+        return -1;
+  }
+  return 0;
+}
+
+/* The folded text ends in 64 zero bytes, so that scan reads whole blocks. */
+static int pad(nt_matches *m) {
+  if (nt_buf_reserve(&m->folded, 64) < 0)
+    return -1;
+  memset(m->folded.data + m->folded.len, 0, 65);
   return 0;
 }
 
@@ -888,7 +948,7 @@ nt_status nt_match_scan(nt_matches *m, const nt_lexicon *lex,
   m->folded.len = 0;
   m->ncand = m->nents = m->ncues = m->naffixes = m->nanchors = 0;
   m->style_valid = 0;
-  if (fold(m, t) < 0)
+  if (fold(m, t) < 0 || pad(m) < 0)
     return NT_ERR_NOMEM;
   return scan(m, lex, t) < 0 ? NT_ERR_NOMEM : NT_OK;
 }
