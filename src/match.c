@@ -485,6 +485,42 @@ static int sentence_start(const char *s, size_t pos) {
 /* Is the line around pos written in capitals or title case (a headline),
  * where capitalisation says nothing about names?  Remembered per line, so
  * a line with many mentions is read once. */
+/* headline_style's counts over the ASCII start of the line [a, b), 16
+ * bytes at a time; returns where it stopped (b, a byte of a non-ASCII
+ * character, or fewer than 16 bytes before b). */
+static size_t ascii_style(const char *s, size_t a, size_t b, size_t *words,
+                          size_t *capital, size_t *upper, size_t *letters) {
+  size_t i = a;
+#if defined(__SSE2__)
+  const __m128i ua = _mm_set1_epi8('A'), la = _mm_set1_epi8('a');
+  const __m128i z25 = _mm_set1_epi8(25);
+  unsigned after = 1; /* the line's start counts as after a separator */
+  for (; i + 16 <= b; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+    if (_mm_movemask_epi8(v))
+      break;
+    __m128i u = _mm_sub_epi8(v, ua), l = _mm_sub_epi8(v, la);
+    unsigned up = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_min_epu8(u, z25), u));
+    unsigned low = (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_min_epu8(l, z25), l));
+    unsigned sep = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('('))));
+    unsigned start = (sep << 1 | after) & 0xFFFFu;
+    after = sep >> 15;
+    *letters += (size_t)__builtin_popcount(up | low);
+    *upper += (size_t)__builtin_popcount(up);
+    *words += (size_t)__builtin_popcount((up | low) & start);
+    *capital += (size_t)__builtin_popcount(up & start);
+  }
+#else
+  (void)s, (void)b, (void)words, (void)capital, (void)upper, (void)letters;
+#endif
+  return i;
+}
+
 static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
   const char *s = t->clean.data;
   size_t n = t->clean.len;
@@ -493,10 +529,11 @@ static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
   size_t a = pos, b = pos;
   while (a > 0 && s[a - 1] != '\n')
     a--;
-  while (b < n && s[b] != '\n')
-    b++;
+  const char *nl = b < n ? memchr(s + b, '\n', n - b) : NULL;
+  b = nl ? (size_t)(nl - s) : n;
   size_t words = 0, capital = 0, upper = 0, letters = 0;
-  for (size_t i = a; i < b;) {
+  size_t i = ascii_style(s, a, b, &words, &capital, &upper, &letters);
+  while (i < b) {
     int32_t cp = (unsigned char)s[i];
     size_t k = 1;
     if (cp >= 0x80)
