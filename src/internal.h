@@ -45,7 +45,7 @@ static inline uint64_t nt_util_eq8(uint64_t x, unsigned char c) {
   x ^= 0x0101010101010101ull * c;
   return ~(((x & low7) + low7) | x | low7);
 }
-/* Words (runs of bytes other than space and tab) in s[a, b). */
+/* Words (runs of bytes other than space, tab and newline) in s[a, b). */
 size_t nt_util_count_words(const char *s, size_t a, size_t b);
 /* Narrow [*a, *b) of s past spaces and tabs at both ends. */
 void nt_util_trim(const char *s, size_t *a, size_t *b);

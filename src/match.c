@@ -492,29 +492,37 @@ static size_t ascii_style(const char *s, size_t a, size_t b, size_t *words,
                           size_t *capital, size_t *upper, size_t *letters) {
   size_t i = a;
 #if defined(__SSE2__)
+  /* 0/1 bytes summed with psadbw (SSE2 has no popcount) */
   const __m128i ua = _mm_set1_epi8('A'), la = _mm_set1_epi8('a');
-  const __m128i z25 = _mm_set1_epi8(25);
-  unsigned after = 1; /* the line's start counts as after a separator */
+  const __m128i z25 = _mm_set1_epi8(25), one = _mm_set1_epi8(1);
+  const __m128i zero = _mm_setzero_si128();
+  __m128i last = _mm_set1_epi8(-1); /* the line's start: after a separator */
+  __m128i n_let = zero, n_up = zero, n_words = zero, n_cap = zero;
   for (; i + 16 <= b; i += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
     if (_mm_movemask_epi8(v))
       break;
     __m128i u = _mm_sub_epi8(v, ua), l = _mm_sub_epi8(v, la);
-    unsigned up = (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_min_epu8(u, z25), u));
-    unsigned low = (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_min_epu8(l, z25), l));
-    unsigned sep = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+    __m128i up = _mm_and_si128(_mm_cmpeq_epi8(_mm_min_epu8(u, z25), u), one);
+    __m128i low = _mm_and_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z25), l), one);
+    __m128i sep = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
                      _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('('))));
-    unsigned start = (sep << 1 | after) & 0xFFFFu;
-    after = sep >> 15;
-    *letters += (size_t)__builtin_popcount(up | low);
-    *upper += (size_t)__builtin_popcount(up);
-    *words += (size_t)__builtin_popcount((up | low) & start);
-    *capital += (size_t)__builtin_popcount(up & start);
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+    __m128i start = _mm_or_si128(_mm_slli_si128(sep, 1), _mm_srli_si128(last, 15));
+    __m128i letter = _mm_or_si128(up, low);
+    n_let = _mm_add_epi64(n_let, _mm_sad_epu8(letter, zero));
+    n_up = _mm_add_epi64(n_up, _mm_sad_epu8(up, zero));
+    n_words = _mm_add_epi64(n_words, _mm_sad_epu8(_mm_and_si128(letter, start), zero));
+    n_cap = _mm_add_epi64(n_cap, _mm_sad_epu8(_mm_and_si128(up, start), zero));
+    last = sep;
   }
+#define SUM2(x) ((size_t)_mm_cvtsi128_si32(x) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(x, 8)))
+  *letters += SUM2(n_let);
+  *upper += SUM2(n_up);
+  *words += SUM2(n_words);
+  *capital += SUM2(n_cap);
+#undef SUM2
 #else
   (void)s, (void)b, (void)words, (void)capital, (void)upper, (void)letters;
 #endif

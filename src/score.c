@@ -434,13 +434,17 @@ static void salience(nt_scores *s, const nt_lexicon *lex,
 
 /* ---- the stage ----------------------------------------------------------- */
 
-/* Words of the article (headline, standfirst, body). */
+/* Words of the article (headline, standfirst, body): those of the whole
+ * text, counted in one pass, less those of its boilerplate lines (the
+ * zones' lines cover the text and no word crosses a line). */
 static size_t article_words(const nt_zones *z, const nt_text *t) {
   const char *s = t->clean.data;
-  size_t n = 0;
-  for (size_t i = 0; s && i < z->n; i++)
-    if (z->spans[i].zone != NT_ZONE_BOILERPLATE)
-      n += nt_util_count_words(s, z->spans[i].start, z->spans[i].end);
+  if (!s || !z->n)
+    return 0;
+  size_t n = nt_util_count_words(s, 0, t->clean.len);
+  for (size_t i = 0; i < z->n; i++)
+    if (z->spans[i].zone == NT_ZONE_BOILERPLATE)
+      n -= nt_util_count_words(s, z->spans[i].start, z->spans[i].end);
   return n;
 }
 

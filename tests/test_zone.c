@@ -79,7 +79,37 @@ static size_t gated_equals_ungated(const nt_lexicon *lex) {
   return boiler;
 }
 
+/* nt_util_count_words (16, 8 and 1 bytes at a time) against a byte loop,
+ * on pseudo-random text of blanks and others at every offset and length. */
+static int count_words_agrees(void) {
+  static const char alphabet[] = " \t\nab\xC3\xA9\"(.";
+  char s[160];
+  unsigned x = 12345;
+  for (int round = 0; round < 200; round++) {
+    for (size_t i = 0; i < sizeof s; i++) {
+      x = x * 1103515245u + 12345u;
+      s[i] = alphabet[(x >> 16) % (sizeof alphabet - 1)];
+    }
+    for (size_t lo = 0; lo < 20; lo++)
+      for (size_t hi = lo; hi <= sizeof s; hi += 7) {
+        size_t want = 0;
+        for (size_t k = lo; k < hi; k++) {
+          int blank = s[k] == ' ' || s[k] == '\t' || s[k] == '\n';
+          int before = k == lo || s[k - 1] == ' ' || s[k - 1] == '\t' ||
+                       s[k - 1] == '\n';
+          want += !blank && before;
+        }
+        if (nt_util_count_words(s, lo, hi) != want)
+          return 0;
+      }
+  }
+  return 1;
+}
+
 int main(void) {
+  CHECK(count_words_agrees());
+  CHECK(nt_util_count_words("  one two\tthree\nfour  five six seven eight", 0,
+                            44) == 8);
   const char *dirs[] = {NT_LEXICON_DIR};
   nt_lexicon *lex = t_load(dirs, 1);
   a = nt_annotator_new(lex, NULL);
