@@ -266,6 +266,8 @@ void nt_match_free_trie(nt_trie *tr) {
 static inline uint32_t trie_step(const nt_trie *tr, uint32_t node, uint8_t c) {
   uint32_t lo = tr->node[node].child, n = tr->node[node].nchild;
   const uint8_t *by = tr->byte + lo;
+  if (n <= 1) /* most nodes below the first levels: one child */
+    return n && by[0] == c ? lo : NONE;
 #if defined(__SSE2__)
   /* sixteen children's bytes at a time, when the array goes on that far */
   if (lo + ((n + 15) & ~15u) <= tr->nnodes) {
