@@ -28,9 +28,11 @@ Usage: bench/run.sh [OPTIONS]
 
 Times, on reuters21578.jsonl and bbc-news.jsonl: cat (the I/O floor), rg with
 every lexicon alias (the raw matching floor), compromise (places and
-organisations, on a prefix of each corpus) and newstag -j1 / -j2.  Prints the
-median of several runs, MB/s (MB = 10^6 bytes), newstag's speed ratio to each
-row, peak RSS, and callgrind instructions per MB of newstag -j1.
+organisations, on a prefix of each corpus), newstag -j1 / -j2, and two
+newstag -j1 started together (the machine's own parallel ceiling; these three
+take turns run by run).  Prints the median of several runs, MB/s (MB = 10^6
+bytes), newstag's speed ratio to each row, peak RSS, and callgrind
+instructions per MB of newstag -j1.
 
 Options:
   --corpora DIR     folder with reuters21578.jsonl and bbc-news.jsonl
@@ -142,42 +144,94 @@ prefix() {
     "$1" >"$3"
 }
 
-# timeit RUNS IN CMD...: runs CMD RUNS times with stdin IN, stdout to /dev/null;
-# sets T_MED (median wall seconds), T_ALL (every run), C_MED (median user +
-# system CPU seconds) and RSS_KB (largest peak RSS over the runs), the last two
-# from /usr/bin/time -v.
-timeit() {
-  local n=$1 in=$2 i t0 t1 r
+# One timed run is added to the runs of a KEY; summarize turns them into a
+# row's figures.  Keeping the runs per KEY lets several measurements take turns
+# (j1, j2, pair, j1, j2, pair, ...), so that a drift of the machine's speed
+# reaches all of them alike.
+declare -A ACC_T=() ACC_C=() ACC_R=()
+cpu_us() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%d", s * 1e6 }' "$1"; }
+rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): *//p' "$1"; }
+
+# run_once KEY IN CMD...: runs CMD once with stdin IN, stdout to /dev/null, and
+# adds its wall time, user + system CPU time and peak RSS (/usr/bin/time -v) to
+# KEY's runs.
+run_once() {
+  local key=$1 in=$2 t0 t1 r
   shift 2
-  local ts=() cs=()
-  RSS_KB=0
-  for ((i = 0; i < n; i++)); do
-    t0=$(date +%s%N)
-    if ! /usr/bin/time -v -o "$work/time.txt" "$@" <"$in" >/dev/null 2>"$work/stderr.txt"; then
-      note "failed: $* (stderr: $work/stderr.txt)"
-      tail -n 3 "$work/stderr.txt" >&2
-      return 1
-    fi
-    t1=$(date +%s%N)
-    ts+=($(((t1 - t0) / 1000)))
-    cs+=("$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%d", s * 1e6 }' "$work/time.txt")")
-    r=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$work/time.txt")
-    if ((r > RSS_KB)); then RSS_KB=$r; fi
+  t0=$(date +%s%N)
+  if ! /usr/bin/time -v -o "$work/time.txt" "$@" <"$in" >/dev/null 2>"$work/stderr.txt"; then
+    note "failed: $* (stderr: $work/stderr.txt)"
+    tail -n 3 "$work/stderr.txt" >&2
+    return 1
+  fi
+  t1=$(date +%s%N)
+  ACC_T[$key]+=" $(((t1 - t0) / 1000))"
+  ACC_C[$key]+=" $(cpu_us "$work/time.txt")"
+  r=$(rss_kb "$work/time.txt")
+  if ((r > ${ACC_R[$key]:-0})); then ACC_R[$key]=$r; fi
+}
+
+# run_pair KEY IN CMD...: starts two copies of CMD at the same moment (each
+# with stdin IN, stdout to /dev/null) and adds to KEY's runs the wall time
+# until both have ended, the sum of their CPU times and the larger peak RSS.
+run_pair() {
+  local key=$1 in=$2 t0 t1 pa pb ra=0 rb=0 r x
+  shift 2
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$work/time.a.txt" "$@" <"$in" >/dev/null 2>"$work/stderr.a.txt" &
+  pa=$!
+  /usr/bin/time -v -o "$work/time.b.txt" "$@" <"$in" >/dev/null 2>"$work/stderr.b.txt" &
+  pb=$!
+  wait "$pa" || ra=$?
+  wait "$pb" || rb=$?
+  t1=$(date +%s%N)
+  if ((ra || rb)); then
+    note "failed: two at once: $* (stderr: $work/stderr.a.txt, $work/stderr.b.txt)"
+    tail -n 3 "$work/stderr.a.txt" "$work/stderr.b.txt" >&2
+    return 1
+  fi
+  ACC_T[$key]+=" $(((t1 - t0) / 1000))"
+  ACC_C[$key]+=" $(($(cpu_us "$work/time.a.txt") + $(cpu_us "$work/time.b.txt")))"
+  r=${ACC_R[$key]:-0}
+  for x in "$(rss_kb "$work/time.a.txt")" "$(rss_kb "$work/time.b.txt")"; do
+    if ((x > r)); then r=$x; fi
   done
-  T_MED=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{ a[NR] = $1 }
-    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
-  C_MED=$(printf '%s\n' "${cs[@]}" | sort -n | awk '{ a[NR] = $1 }
-    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }')
-  T_ALL=$(printf '%s\n' "${ts[@]}" | awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / 1e6 }')
+  ACC_R[$key]=$r
+}
+
+# summarize KEY: sets T_MED (median wall seconds), T_ALL (every run), C_MED
+# (median user + system CPU seconds) and RSS_KB (largest peak RSS over the
+# runs) from KEY's runs, and forgets them.
+median_s() { tr ' ' '\n' | awk NF | sort -n | awk '{ a[NR] = $1 }
+    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.4f", m / 1e6 }'; }
+summarize() {
+  local key=$1
+  T_MED=$(median_s <<<"${ACC_T[$key]:-}")
+  C_MED=$(median_s <<<"${ACC_C[$key]:-}")
+  T_ALL=$(tr ' ' '\n' <<<"${ACC_T[$key]:-}" | awk 'NF { printf "%s%.3f", (n++ ? " " : ""), $1 / 1e6 }')
+  RSS_KB=${ACC_R[$key]:-0}
+  unset "ACC_T[$key]" "ACC_C[$key]" "ACC_R[$key]"
+}
+
+# timeit RUNS IN CMD...: runs CMD RUNS times (run_once) and summarizes them.
+timeit() {
+  local n=$1 in=$2 i
+  shift 2
+  for ((i = 0; i < n; i++)); do run_once timeit "$in" "$@" || { summarize timeit; return 1; }; done
+  summarize timeit
 }
 
 # rows of the table
 R_CORPUS=() R_TOOL=() R_FILE=() R_BYTES=() R_RUNS=() R_SEC=() R_CPU=() R_RSS=()
-add_row() { # add_row CORPUS TOOL FILE RUNS
-  R_CORPUS+=("$1") R_TOOL+=("$2") R_FILE+=("$3") R_BYTES+=("$(bytes "$3")")
+add_row() { # add_row CORPUS TOOL FILE RUNS [COPIES]: COPIES of FILE read per run (1)
+  local b=$(($(bytes "$3") * ${5:-1}))
+  R_CORPUS+=("$1") R_TOOL+=("$2") R_FILE+=("$3") R_BYTES+=("$b")
   R_RUNS+=("$4") R_SEC+=("$T_MED") R_CPU+=("$C_MED") R_RSS+=("$RSS_KB")
   printf 'bench: %-14s %-22s %8s MB  runs: %s s  CPU %s s  peak RSS %s KB\n' "$1" "$2" \
-    "$(mb "$(bytes "$3")")" "$T_ALL" "$C_MED" "$RSS_KB" >&2
+    "$(mb "$b")" "$T_ALL" "$C_MED" "$RSS_KB" >&2
+}
+wide() { # wide WIDTH TEXT: the printf width that pads TEXT to WIDTH characters (× is 2 bytes)
+  echo $(($1 + $(printf %s "$2" | wc -c) - ${#2}))
 }
 ratio() { # ratio A B: A / B with about three significant digits
   awk -v a="$1" -v b="$2" 'BEGIN { x = a / b
@@ -235,15 +289,24 @@ fi
 # --- the measurements -----------------------------------------------------------------
 jlabel1="newstag -j1"
 jlabel2="newstag -j2"
-((has_j)) || jlabel1="newstag (no -j)"
+jlabel_pair="2 × newstag -j1 (together)"
+((has_j)) || jlabel1="newstag (no -j)" jlabel_pair="2 × newstag (no -j) (together)"
 for i in 0 1; do
   c=${names[$i]} f=${files[$i]} p=${pfiles[$i]}
   timeit "$runs" /dev/null cat "$f" && add_row "$c" "cat" "$f" "$runs"
   timeit "$runs" /dev/null rg -F -w -i --count-matches -f "$work/aliases.txt" "$f" &&
     add_row "$c" "rg -F -w -i (aliases)" "$f" "$runs"
-  timeit "$runs" /dev/null "$nt" "${j1[@]}" -q "$f" && add_row "$c" "$jlabel1" "$f" "$runs"
+  # newstag -j1, -j2 and two -j1 at once take turns, run by run
+  ok1=1 ok2=$has_j okp=1
+  for ((run = 0; run < runs; run++)); do
+    ((ok1)) && { run_once j1 /dev/null "$nt" "${j1[@]}" -q "$f" || ok1=0; }
+    ((ok2)) && { run_once j2 /dev/null "$nt" "${j2[@]}" -q "$f" || ok2=0; }
+    ((okp)) && { run_pair pair /dev/null "$nt" "${j1[@]}" -q "$f" || okp=0; }
+  done
+  summarize j1 && ((ok1)) && add_row "$c" "$jlabel1" "$f" "$runs"
+  summarize j2 && ((ok2)) && add_row "$c" "$jlabel2" "$f" "$runs"
+  summarize pair && ((okp)) && add_row "$c" "$jlabel_pair" "$f" "$runs" 2
   if ((has_j)); then
-    timeit "$runs" /dev/null "$nt" "${j2[@]}" -q "$f" && add_row "$c" "$jlabel2" "$f" "$runs"
     # the same bytes either way
     "$nt" "${j1[@]}" -q "$f" >"$work/out.j1"
     "$nt" "${j2[@]}" -q "$f" >"$work/out.j2"
@@ -322,7 +385,7 @@ fi
 # --- the table ------------------------------------------------------------------------
 {
   echo
-  printf '%-16s %-24s %8s %4s %9s %9s %8s %9s %8s %8s %8s\n' corpus tool "input MB" runs "median s" \
+  printf '%-16s %-27s %8s %4s %9s %9s %8s %9s %8s %8s %8s\n' corpus tool "input MB" runs "median s" \
     "MB/s" "CPU s" "MB/CPU-s" "j1 ×" "j2 ×" "RSS MB"
   for i in "${!R_TOOL[@]}"; do
     k1=$(row_of "$jlabel1" "${R_FILE[$i]}")
@@ -331,7 +394,8 @@ fi
     x1=- x2=-
     [ -n "$k1" ] && x1=$(ratio "$(mbs_of "$k1")" "$m")
     [ -n "$k2" ] && x2=$(ratio "$(mbs_of "$k2")" "$m")
-    printf '%-16s %-24s %8s %4s %9.3f %9s %8.3f %9s %8s %8s %8.1f\n' "${R_CORPUS[$i]}" "${R_TOOL[$i]}" \
+    printf '%-16s %-*s %8s %4s %9.3f %9s %8.3f %9s %8s %8s %8.1f\n' "${R_CORPUS[$i]}" \
+      "$(wide 27 "${R_TOOL[$i]}")" "${R_TOOL[$i]}" \
       "$(mb "${R_BYTES[$i]}")" "${R_RUNS[$i]}" "${R_SEC[$i]}" "$m" "${R_CPU[$i]}" \
       "$(awk -v b="${R_BYTES[$i]}" -v c="${R_CPU[$i]}" 'BEGIN { printf (c > 0 ? "%.2f" : "-"), b / 1e6 / (c > 0 ? c : 1) }')" \
       "$x1" "$x2" \
@@ -349,6 +413,19 @@ fi
   else
     echo "NOTE: newstag rejected -j 2; it ran without -j and there is no -j2 row"
   fi
+  for i in 0 1; do
+    k1=$(row_of "$jlabel1" "${files[$i]}")
+    kp=$(row_of "$jlabel_pair" "${files[$i]}")
+    [ -n "$k1" ] && [ -n "$kp" ] || continue
+    k2=$(row_of "$jlabel2" "${files[$i]}")
+    awk -v c="${names[$i]}" -v j1="$(mbs_of "$k1")" -v p="$(mbs_of "$kp")" \
+      -v j2="${k2:+$(mbs_of "$k2")}" -v l1="$jlabel1" 'BEGIN {
+      w = (l1 ~ /-j1/ ? "-j1" : "newstag")
+      printf "%s: parallel ceiling of this machine: two independent %s runs give %.2f× one %s run",
+        c, w, p / j1, w
+      if (j2 != "") printf "; newstag -j2 gives %.2f× (%.0f %% of the ceiling)", j2 / j1, 100 * j2 / p
+      printf "\n" }'
+  done
   if ((${#cg_lines[@]})); then
     echo
     echo "callgrind, newstag -j1, NEWSTAG_NO_JIT=1, ${prefix_mb} MB prefix" \
@@ -385,7 +462,10 @@ fi
     k2=$(row_of "$jlabel2" "${files[$i]}")
     if [ -n "$k2" ]; then
       v2=$(awk -v a="$(mbs_of "$k2")" -v b="$v" 'BEGIN { printf "%.2f", a / b }')
-      echo "  ${names[$i]}: -j2 >= 1.8× -j1: ${v2}× -> $(verdict "$v2" 1.8)"
+      kp=$(row_of "$jlabel_pair" "${files[$i]}") ceil=
+      [ -z "$kp" ] || ceil=$(awk -v a="$(mbs_of "$kp")" -v b="$v" \
+        'BEGIN { printf " (the ceiling of this machine, two -j1 at once: %.2f×)", a / b }')
+      echo "  ${names[$i]}: -j2 >= 1.8× -j1: ${v2}× -> $(verdict "$v2" 1.8)$ceil"
     fi
   done
   if ((${#big_lines[@]})); then
