@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       nt_clean_run(&t, lex, md, &mk, s, n) == NT_OK) {
     /* the map is monotonic and inside the original */
     for (size_t i = 0; i < t.clean.len; i++)
-      if (t.map[i] > n || (i && t.map[i] < t.map[i - 1]))
+      if (nt_text_orig(&t, i) > n ||
+          (i && nt_text_orig(&t, i) < nt_text_orig(&t, i - 1)))
         __builtin_trap();
     for (size_t i = 0; i + 1 < mk.nedits; i++)
       if (mk.edits[i].end > n)

@@ -11,7 +11,9 @@
  *     characters and soft hyphens removed, other controls to ' '.
  *
  * Takes: the original bytes.  Gives: nt_text.clean (valid UTF-8) and
- * nt_text.map, where map[i] is the original offset of clean byte i.
+ * nt_text.map, where map[i] is the original offset of clean byte i
+ * (nt_text_orig; the start that is the original byte for byte is not
+ * stored).
  */
 #include "internal.h"
 
@@ -246,9 +248,14 @@ static int clean_range(nt_text *t, size_t from, size_t to) {
       if (nt_buf_append(&t->clean, s + i, run - i) < 0 ||
           nt_util_grow(&t->map, &t->mapcap, t->clean.len + 1, sizeof *t->map) < 0)
         return -1;
-      size_t *map = t->map + t->clean.len - (run - i), n = run - i;
-      for (size_t k = 0; k < n; k++) /* locals: no aliasing, vectorised */
-        map[k] = i + k;
+      size_t n = run - i, at = t->clean.len - n;
+      if (!t->in_replacement && at == i && t->ident == at) {
+        t->ident += n; /* still the original, byte for byte: no map */
+      } else {
+        size_t *map = t->map + at;
+        for (size_t k = 0; k < n; k++) /* locals: no aliasing, vectorised */
+          map[k] = i + k;
+      }
       i = run;
       continue;
     }
@@ -279,6 +286,7 @@ nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
   t->orig = orig ? orig : "";
   t->orig_len = len;
   t->clean.len = 0;
+  t->ident = 0;
   t->scratch.len = 0;
   t->invalid_utf8 = 0;
   t->nedits = 0;
@@ -317,7 +325,10 @@ nt_status nt_clean_run(nt_text *t, const nt_lexicon *lex, void *md,
   if (!t->clean.data && nt_buf_reserve(&t->clean, 1) < 0)
     return NT_ERR_NOMEM;
   t->clean.data[t->clean.len] = '\0';
-  t->map[t->clean.len] = len;
+  if (t->ident == t->clean.len && t->clean.len == len)
+    t->ident++; /* the end too */
+  else
+    t->map[t->clean.len] = len;
   return NT_OK;
 }
 
@@ -343,21 +354,21 @@ static const nt_edit *edit_at(const nt_text *t, size_t o, int after) {
  * character, whichever comes first. */
 void nt_clean_span(const nt_text *t, size_t cs, size_t ce, size_t *os,
                    size_t *oe) {
-  *os = t->map[cs];
+  *os = nt_text_orig(t, cs);
   if (ce <= cs) {
     *oe = *os;
     return;
   }
-  size_t last = t->map[ce - 1];
+  size_t last = nt_text_orig(t, ce - 1);
   const nt_edit *e = edit_at(t, last, 0);
   if (e && e->rlen) {
     *oe = e->end;
     return;
   }
   size_t j = ce;
-  while (j < t->clean.len && t->map[j] == last)
+  while (j < t->clean.len && nt_text_orig(t, j) == last)
     j++;
-  *oe = j < t->clean.len ? t->map[j] : t->orig_len;
+  *oe = j < t->clean.len ? nt_text_orig(t, j) : t->orig_len;
   const nt_edit *next = edit_at(t, last, 1);
   if (next && next->start < *oe)
     *oe = next->start;

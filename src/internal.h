@@ -321,8 +321,11 @@ typedef struct nt_text {
   const char *orig;
   size_t orig_len;
   nt_buf clean;
-  size_t *map; /* map[i]: original offset of clean byte i; map[len] = orig_len */
+  size_t *map; /* map[i]: original offset of clean byte i; map[len] = orig_len;
+                * read it with nt_text_orig */
   size_t mapcap;
+  size_t ident; /* map[i] = i for i < ident, not stored: the start of the
+                 * text that cleaning left as it was (most ASCII news) */
   nt_edit *edits; /* markup and cleaning-rule edits, merged */
   size_t nedits, editcap;
   size_t *cuts; /* original offsets of characters removed (zero width) */
@@ -331,6 +334,11 @@ typedef struct nt_text {
   size_t invalid_utf8;
   nt_buf scratch;
 } nt_text;
+
+/* The original offset of clean byte k (k = clean.len: orig_len). */
+static inline size_t nt_text_orig(const nt_text *t, size_t k) {
+  return k < t->ident ? k : t->map[k];
+}
 
 /* zone.c: one span per line of cleaned text. */
 typedef struct nt_zone_span {

@@ -130,7 +130,7 @@ static size_t clean_at(const nt_text *t, size_t o) {
   size_t lo = 0, hi = t->clean.len;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (t->map[mid] < o)
+    if (nt_text_orig(t, mid) < o)
       lo = mid + 1;
     else
       hi = mid;
@@ -173,7 +173,7 @@ static void apply_hints(const nt_zones *z, const nt_text *t, nt_markup *mk,
   size_t h = 0, reach = 0;
   const char *reason = NULL;
   for (size_t l = 0; l < z->n; l++) {
-    size_t o = t->map[z->spans[l].start];
+    size_t o = nt_text_orig(t, z->spans[l].start);
     for (; h < mk->nhints && mk->hints[h].start <= o; h++)
       if (mk->hints[h].zone == NT_ZONE_BOILERPLATE && mk->hints[h].end > reach) {
         reach = mk->hints[h].end;

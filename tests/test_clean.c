@@ -23,10 +23,11 @@ static const char *clean(const char *text) {
 static int map_ok(const nt_result *r) {
   const nt_text *t = r->text;
   for (size_t i = 0; i < t->clean.len; i++) {
-    if (t->map[i] > t->orig_len || (i && t->map[i] < t->map[i - 1]))
+    if (nt_text_orig(t, i) > t->orig_len ||
+        (i && nt_text_orig(t, i) < nt_text_orig(t, i - 1)))
       return 0;
   }
-  return t->map[t->clean.len] == t->orig_len;
+  return nt_text_orig(t, t->clean.len) == t->orig_len;
 }
 
 /* Printable ASCII and newlines are copied eight bytes at a time: a control,
