@@ -265,7 +265,8 @@ nt_status nt_zone_split(nt_zones *z, const nt_lexicon *lex, void *mdv,
   apply_hints(z, t, mk, info);
   int markup_headline = 0; /* a headline element with text in it */
   for (size_t i = 0; i < z->n; i++) {
-    info[i].hint_headline &= !is_blank(s, &z->spans[i]);
+    if (info[i].hint_headline)
+      info[i].hint_headline = !is_blank(s, &z->spans[i]);
     markup_headline |= info[i].hint_headline;
   }
   mark_menus(z, s, info);
