@@ -195,6 +195,10 @@ typedef struct nt_regex_line {
   uint32_t file, line;
   uint32_t kind;          /* lexicon.c's kind of file */
   uint32_t first_pattern; /* lex->npatterns before the line was loaded */
+  uint32_t gated; /* its zone rule or topic pattern has heads (the anchor
+                   * patterns it added): nt_regex_rule.gated, and a topic
+                   * pattern is compiled anchored */
+  uint32_t unused;
 } nt_regex_line;
 
 struct nt_lexicon {

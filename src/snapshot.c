@@ -17,9 +17,12 @@
  * mapping) and their offsets become pointers again in one pass.  Compiled
  * regexes are not stored (pcre2's serialized form is not checked when it is
  * read back): their source lines are (nt_lexicon.regex_lines), compiled
- * again at load by the loader's own code, on a second thread while the
- * arrays are checked.  The files and directories the lexicon was read from
- * are stored with size and time, so a stale snapshot is refused.
+ * again at load by the loader's own code, after the arrays are checked (the
+ * relation rules on their first use).  Only the regexes: what else a line
+ * made (a topic pattern's cue, the heads of a gated rule) is in the
+ * arrays, and the line keeps whether its rule is gated (version 4).  The
+ * files and directories the lexicon was read from are stored with size and
+ * time, so a stale snapshot is refused.
  *
  * A snapshot is untrusted input: every count, offset and index is checked
  * against the file and the other arrays before use (fuzz/fuzz_snapshot.c).
@@ -41,7 +44,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC "NTSNAP\r\n"
-#define SNAP_VERSION 3u
+#define SNAP_VERSION 4u
 #define SNAP_BOM 0x01020304u
 #define SNAP_ALIGN 16
 #define NONE UINT32_MAX
@@ -143,7 +146,7 @@ SAME_SIZE(nt_pattern, 56);
 SAME_SIZE(nt_topic, 24);
 SAME_SIZE(nt_topic_rule, 32);
 SAME_SIZE(nt_source, 32);
-SAME_SIZE(nt_regex_line, 24);
+SAME_SIZE(nt_regex_line, 32);
 #endif
 
 /* ---- the checksum ---------------------------------------------------------

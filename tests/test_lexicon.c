@@ -4,6 +4,8 @@
 #include "harness.h"
 #include "../src/internal.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,24 @@ static nt_status load_user(nt_lexicon **lex, nt_error *err) {
 }
 
 
+/* The regex rules of a snapshot are compiled as from the text: same kind,
+ * same gating and same options (a topic pattern with heads is anchored),
+ * although the heads are not expanded again. */
+static size_t check_same_rules(const nt_regex_rule *a, size_t na,
+                               const nt_regex_rule *b, size_t nb) {
+  CHECK(na == nb);
+  size_t diff = 0, gated = 0;
+  for (size_t i = 0; i < na && i < nb; i++) {
+    uint32_t oa = 0, ob = 0;
+    pcre2_pattern_info((const pcre2_code *)a[i].code, PCRE2_INFO_ALLOPTIONS, &oa);
+    pcre2_pattern_info((const pcre2_code *)b[i].code, PCRE2_INFO_ALLOPTIONS, &ob);
+    diff += a[i].kind != b[i].kind || a[i].gated != b[i].gated || oa != ob;
+    gated += a[i].gated != 0;
+  }
+  CHECK(diff == 0);
+  return gated;
+}
+
 /* A snapshot compiles its relation rules after the load; a record that
  * names a weapon waits for them.  When they do not compile (a snapshot
  * changed on disk with a valid checksum), such records fail with
@@ -33,6 +53,15 @@ static void check_deferred_relations(const nt_lexicon *lex) {
   CHECK(nt_lexicon_save_snapshot(lex, path, &err) == NT_OK);
   nt_lexicon *snap = NULL;
   CHECK(nt_lexicon_load_snapshot(path, &snap, &err) == NT_OK);
+  if (snap) {
+    /* the project's lexicons have gated zone rules and topic patterns */
+    CHECK(check_same_rules(lex->zone_rules, lex->nzone_rules,
+                           snap->zone_rules, snap->nzone_rules) > 0);
+    CHECK(check_same_rules(lex->topic_res, lex->ntopic_res, snap->topic_res,
+                           snap->ntopic_res) > 0);
+    check_same_rules(lex->clean_rules, lex->nclean_rules, snap->clean_rules,
+                     snap->nclean_rules);
+  }
   const char *arms = "Russia delivered S-400 systems to India in 2021.";
   const char *plain = "Talks between France and Germany went on.";
   const nt_result *r;
