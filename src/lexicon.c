@@ -480,6 +480,16 @@ static int line_topic_entity(loader *ld, char **f, size_t n) {
   return 0;
 }
 
+/* JIT-compile a rule on its first use instead of at load: 1 only once every
+ * pcre2_match of a zone, cleaning or topic rule takes its code from
+ * nt_lexicon_rule_code (clean.c, markup.c, score.c, zone.c), since
+ * rule->code is then not JIT-compiled.  It saves the JIT of the rules a run
+ * does not use, and start-up (the default lexicons' ~300 rules: ~6 M
+ * instructions). */
+#ifndef NT_LAZY_JIT
+#define NT_LAZY_JIT 0
+#endif
+
 static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
                      int kind, const char *pattern, const char *extra,
                      uint32_t options) {
@@ -494,13 +504,15 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   }
   /* JIT is an optional speed-up; NEWSTAG_NO_JIT turns it off for valgrind,
    * which cannot see into JIT code (its vector loads read past the end). */
-  if (!getenv("NEWSTAG_NO_JIT"))
+  int jit = !getenv("NEWSTAG_NO_JIT");
+  if (jit && !NT_LAZY_JIT)
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   if (nt_util_grow(arr, cap, *n + 1, sizeof **arr) < 0) {
     pcre2_code_free(re);
     return nomem(ld);
   }
   nt_regex_rule *r = &(*arr)[(*n)++];
+  r->jit = jit && NT_LAZY_JIT ? NULL : re;
   r->kind = kind;
   r->gated = 0;
   r->code = re;
@@ -1305,8 +1317,32 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
   return rc;
 }
 
+/* The lexicon is shared read-only, but for this cache: a JIT-compiled copy
+ * of the code, made without a lock (a thread that loses the race frees its
+ * copy).  When JIT fails (no JIT support, out of memory) the rule runs
+ * interpreted from then on. */
+const void *nt_lexicon_rule_code(const nt_regex_rule *rc) {
+  void *code = __atomic_load_n(&rc->jit, __ATOMIC_ACQUIRE);
+  if (code)
+    return code;
+  nt_regex_rule *r = (nt_regex_rule *)rc;
+  pcre2_code *c = pcre2_code_copy((const pcre2_code *)r->code);
+  if (c && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) != 0) {
+    pcre2_code_free(c);
+    c = NULL;
+  }
+  void *want = c ? (void *)c : r->code, *seen = NULL;
+  if (__atomic_compare_exchange_n(&r->jit, &seen, want, 0, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE))
+    return want;
+  pcre2_code_free(c); /* another thread's is in */
+  return seen;
+}
+
 static void free_regex_rules(nt_regex_rule *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
+    if (r[i].jit != r[i].code)
+      pcre2_code_free((pcre2_code *)r[i].jit);
     pcre2_code_free((pcre2_code *)r[i].code);
     free(r[i].replacement);
   }

@@ -37,6 +37,9 @@ static size_t check_same_rules(const nt_regex_rule *a, size_t na,
     pcre2_pattern_info((const pcre2_code *)a[i].code, PCRE2_INFO_ALLOPTIONS, &oa);
     pcre2_pattern_info((const pcre2_code *)b[i].code, PCRE2_INFO_ALLOPTIONS, &ob);
     diff += a[i].kind != b[i].kind || a[i].gated != b[i].gated || oa != ob;
+    /* the code to match with: once made, always the same */
+    const void *code = nt_lexicon_rule_code(&b[i]);
+    diff += !code || nt_lexicon_rule_code(&b[i]) != code;
     gated += a[i].gated != 0;
   }
   CHECK(diff == 0);
