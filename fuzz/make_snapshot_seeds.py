@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEADER = 128  # sizeof(snap_header); the table follows: elem, count, off
+HEADER = 136  # sizeof(snap_header); the table follows: elem, count, off
 PATTERNS, ENTITIES, REGEX_LINES, TRIE_NODES = 4, 3, 9, 10  # ARRAYS order
 
 

@@ -156,9 +156,15 @@ typedef enum nt_zone_rule_kind {
 typedef struct nt_regex_rule {
   int kind;
   int gated; /* runs only where the trie found one of its heads */
-  void *code; /* pcre2_code_8 * */
+  void *code; /* pcre2_code_8 *; JIT-compiled at load unless NT_LAZY_JIT */
   char *replacement, *reason;
+  void *jit; /* what nt_lexicon_rule_code returns, once known (atomic) */
 } nt_regex_rule;
+
+/* The pcre2 code (const pcre2_code_8 *) to match rule r with.  With
+ * NT_LAZY_JIT (lexicon.c) the rules are JIT-compiled on their first use
+ * (a copy of code, by whichever thread gets there first), else at load. */
+const void *nt_lexicon_rule_code(const nt_regex_rule *r);
 
 /* The alias trie over folded patterns, flattened breadth first so that the
  * children of a node are contiguous and sorted by byte.  Matching walks it
@@ -195,6 +201,10 @@ typedef struct nt_regex_line {
   uint32_t file, line;
   uint32_t kind;          /* lexicon.c's kind of file */
   uint32_t first_pattern; /* lex->npatterns before the line was loaded */
+  uint32_t gated; /* its zone rule or topic pattern has heads (the anchor
+                   * patterns it added): nt_regex_rule.gated, and a topic
+                   * pattern is compiled anchored */
+  uint32_t unused;
 } nt_regex_line;
 
 struct nt_lexicon {

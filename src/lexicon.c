@@ -480,6 +480,16 @@ static int line_topic_entity(loader *ld, char **f, size_t n) {
   return 0;
 }
 
+/* JIT-compile a rule on its first use instead of at load: 1 only once every
+ * pcre2_match of a zone, cleaning or topic rule takes its code from
+ * nt_lexicon_rule_code (clean.c, markup.c, score.c, zone.c), since
+ * rule->code is then not JIT-compiled.  It saves the JIT of the rules a run
+ * does not use, and start-up (the default lexicons' ~300 rules: ~6 M
+ * instructions). */
+#ifndef NT_LAZY_JIT
+#define NT_LAZY_JIT 0
+#endif
+
 static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
                      int kind, const char *pattern, const char *extra,
                      uint32_t options) {
@@ -494,13 +504,15 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   }
   /* JIT is an optional speed-up; NEWSTAG_NO_JIT turns it off for valgrind,
    * which cannot see into JIT code (its vector loads read past the end). */
-  if (!getenv("NEWSTAG_NO_JIT"))
+  int jit = !getenv("NEWSTAG_NO_JIT");
+  if (jit && !NT_LAZY_JIT)
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   if (nt_util_grow(arr, cap, *n + 1, sizeof **arr) < 0) {
     pcre2_code_free(re);
     return nomem(ld);
   }
   nt_regex_rule *r = &(*arr)[(*n)++];
+  r->jit = jit && NT_LAZY_JIT ? NULL : re;
   r->kind = kind;
   r->gated = 0;
   r->code = re;
@@ -777,6 +789,27 @@ static int add_heads(loader *ld, expansion *x) {
   return rc;
 }
 
+/* The regex of a topic pattern (cue: the index of its pattern); gated, it
+ * runs only at its heads: compiled anchored, since pcre2's JIT does not take
+ * PCRE2_ANCHORED at match time. */
+static int add_topic_regex(loader *ld, const char *pattern, uint32_t cue,
+                           int gated) {
+  nt_lexicon *lex = ld->lex;
+  size_t len = strlen(pattern) + 32;
+  char *wrapped = malloc(len);
+  if (!wrapped)
+    return nomem(ld);
+  snprintf(wrapped, len, "(?<!\\w)(?:%s)(?!\\w)", pattern);
+  int rc = add_regex(ld, &lex->topic_res, &lex->ntopic_res, &lex->topic_recap,
+                     (int)cue, wrapped, "",
+                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+                         (gated ? PCRE2_ANCHORED : 0));
+  free(wrapped);
+  if (rc == 0)
+    lex->topic_res[lex->ntopic_res - 1].gated = gated;
+  return rc;
+}
+
 static int line_pattern(loader *ld, char **f, size_t n) {
   nt_lexicon *lex = ld->lex;
   uint32_t t;
@@ -817,19 +850,8 @@ static int line_pattern(loader *ld, char **f, size_t n) {
   pcre2_code_free(alone);
   if (add_pattern(ld, NT_PK_CUE, t, label, NT_AF_NOCASE | NT_AF_DISABLED, w) < 0)
     return -1;
-  size_t len = strlen(f[2]) + 32;
-  char *wrapped = malloc(len);
-  if (!wrapped)
-    return nomem(ld);
-  snprintf(wrapped, len, "(?<!\\w)(?:%s)(?!\\w)", f[2]);
-  /* a pattern with heads only runs anchored at them: compiled so, since
-   * pcre2's JIT does not take PCRE2_ANCHORED at match time */
   int gated = head_pattern(f[2], &x, 0) == 0;
-  int rc = add_regex(ld, &lex->topic_res, &lex->ntopic_res, &lex->topic_recap,
-                     (int)(lex->npatterns - 1), wrapped, "",
-                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-                         (gated ? PCRE2_ANCHORED : 0));
-  free(wrapped);
+  int rc = add_topic_regex(ld, f[2], (uint32_t)(lex->npatterns - 1), gated);
   if (rc < 0 || !gated) {
     expansion_free(&x);
     return rc;
@@ -839,7 +861,8 @@ static int line_pattern(loader *ld, char **f, size_t n) {
 
 static int zone_heads(loader *ld, const char *pattern);
 
-static int line_zone(loader *ld, char **f, size_t n) {
+/* The regex of a zone rule; 0, or -1 with err. */
+static int add_zone_regex(loader *ld, char **f, size_t n) {
   static const char *kinds[] = {"tail", "line", "teaser-end", "tagline", "class"};
   if (n < 3)
     return fail(ld, NT_ERR_LEXICON, "%s", "zone rule needs: RULE, pattern, reason");
@@ -847,10 +870,12 @@ static int line_zone(loader *ld, char **f, size_t n) {
     if (strcmp(f[0], kinds[k]) == 0)
       return add_regex(ld, &ld->lex->zone_rules, &ld->lex->nzone_rules,
                        &ld->lex->zonecap, k, f[1], f[2],
-                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS) < 0
-                 ? -1
-                 : zone_heads(ld, f[1]);
+                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS);
   return fail(ld, NT_ERR_LEXICON, "unknown zone rule \"%s\"", f[0]);
+}
+
+static int line_zone(loader *ld, char **f, size_t n) {
+  return add_zone_regex(ld, f, n) < 0 ? -1 : zone_heads(ld, f[1]);
 }
 
 /* Zone rules run on every line.  One anchored at the line's start (^) or
@@ -952,7 +977,7 @@ static int set_source(nt_source *s, const char *path, int fd) {
 /* Keep a line that compiles to regexes (see nt_regex_line); copy is the
  * line before loading it split the line, npat the patterns before it. */
 static int keep_regex_line(loader *ld, enum file_kind kind, char *copy,
-                           size_t npat) {
+                           size_t npat, int gated) {
   nt_lexicon *lex = ld->lex;
   if (nt_util_grow(&lex->regex_lines, &lex->regex_linecap,
                    lex->nregex_lines + 1, sizeof *lex->regex_lines) < 0) {
@@ -966,6 +991,7 @@ static int keep_regex_line(loader *ld, enum file_kind kind, char *copy,
   r->line = (uint32_t)ld->line;
   r->kind = (uint32_t)kind;
   r->first_pattern = (uint32_t)npat;
+  r->gated = (uint32_t)gated;
   return 0;
 }
 
@@ -973,15 +999,19 @@ static int keep_regex_line(loader *ld, enum file_kind kind, char *copy,
 static int load_kept_line(loader *ld, enum file_kind kind, int file_type,
                           char *line) {
   nt_lexicon *lex = ld->lex;
-  size_t npat = lex->npatterns, nres = lex->ntopic_res;
+  size_t npat = lex->npatterns, nres = lex->ntopic_res, nzone = lex->nzone_rules;
   int keep = kind == FK_ZONES || kind == FK_CLEAN || kind == FK_RELATIONS ||
              (kind == FK_TOPICS && strncmp(line, "pattern\t", 8) == 0);
   char *copy = keep ? nt_util_strdup(line) : NULL;
   if (keep && !copy)
     return nomem(ld);
   int rc = load_line(ld, kind, file_type, line);
+  int gated = (kind == FK_TOPICS && lex->ntopic_res > nres &&
+               lex->topic_res[lex->ntopic_res - 1].gated) ||
+              (kind == FK_ZONES && lex->nzone_rules > nzone &&
+               lex->zone_rules[lex->nzone_rules - 1].gated);
   if (rc == 0 && keep && (kind != FK_TOPICS || lex->ntopic_res > nres))
-    return keep_regex_line(ld, kind, copy, npat);
+    return keep_regex_line(ld, kind, copy, npat, gated);
   free(copy);
   return rc;
 }
@@ -1200,8 +1230,12 @@ nt_status nt_lexicon_load(const char *const *dirs, size_t ndirs,
 
 static void free_compiled(nt_lexicon *lex);
 
-/* One kept line again, in the scratch lexicon of ld; its topic patterns
- * name their patterns in lex, where the line's patterns already are. */
+/* One kept line again, in the scratch lexicon of ld: only its regexes.
+ * What else it made is in lex already: its patterns (from first_pattern
+ * on: a topic pattern's cue, then the heads of a gated rule), so the heads
+ * are not expanded again, and a topic pattern, validated when the lexicon
+ * was read, is not compiled alone again; the line's gated flag says how it
+ * was compiled. */
 static int replay_line(loader *ld, const nt_lexicon *lex,
                        const nt_regex_line *r) {
   nt_lexicon *tmp = ld->lex;
@@ -1214,24 +1248,38 @@ static int replay_line(loader *ld, const nt_lexicon *lex,
                  "corrupt lexicon snapshot: bad regex line");
     return -1;
   }
-  size_t npat = tmp->npatterns, nres = tmp->ntopic_res;
   char *copy = nt_util_strdup(r->text);
   if (!copy)
     return nomem(ld);
-  int rc = load_line(ld, (enum file_kind)r->kind, -1, copy);
-  free(copy);
-  for (size_t k = nres; rc == 0 && k < tmp->ntopic_res; k++) {
-    size_t kind = r->first_pattern + ((size_t)tmp->topic_res[k].kind - npat);
-    if (kind >= lex->npatterns)
-      return fail(ld, NT_ERR_LEXICON, "%s", "pattern line does not match the "
-                  "lexicon it was stored with");
-    tmp->topic_res[k].kind = (int)kind;
+  int rc, gated = r->gated != 0;
+  char *f[8];
+  size_t n;
+  switch ((enum file_kind)r->kind) {
+  case FK_ZONES:
+    n = split_tabs(copy, f, 8);
+    rc = add_zone_regex(ld, f, n);
+    if (rc == 0)
+      tmp->zone_rules[tmp->nzone_rules - 1].gated = gated;
+    break;
+  case FK_TOPICS:
+    n = split_tabs(copy, f, 8);
+    if (n < 4 || strcmp(f[0], "pattern") != 0 || !*f[2])
+      rc = fail(ld, NT_ERR_LEXICON, "%s", "bad pattern line in the snapshot");
+    else if (r->first_pattern >= lex->npatterns)
+      rc = fail(ld, NT_ERR_LEXICON, "%s", "pattern line does not match the "
+                "lexicon it was stored with");
+    else
+      rc = add_topic_regex(ld, f[2], r->first_pattern, gated);
+    break;
+  default:
+    rc = load_line(ld, (enum file_kind)r->kind, -1, copy);
   }
+  free(copy);
   return rc;
 }
 
 /* The lines run in a scratch lexicon, whose regex rules then move to lex
- * (the patterns they add are in lex already). */
+ * (their patterns are in lex already: replay_line adds none). */
 int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
   loader ld = {0};
   ld.err = err;
@@ -1245,12 +1293,8 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
   tmp->nfiles = lex->nfiles;
   /* the relation rules, large, are compiled on their first use (relate.c) */
   int rc = nt_relate_lazy(tmp) < 0 ? nomem(&ld) : 0;
-  for (size_t i = 0; rc == 0 && i < lex->ntopics; i++)
-    if (idmap_put(&ld.topics, lex->topics[i].id, (uint32_t)i) < 0)
-      rc = nomem(&ld);
   for (size_t i = 0; rc == 0 && i < lex->nregex_lines; i++)
     rc = replay_line(&ld, lex, &lex->regex_lines[i]);
-  idmap_free(&ld.topics);
   if (rc == 0) {
     free_compiled(lex);
     lex->zone_rules = tmp->zone_rules;
@@ -1273,8 +1317,32 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
   return rc;
 }
 
+/* The lexicon is shared read-only, but for this cache: a JIT-compiled copy
+ * of the code, made without a lock (a thread that loses the race frees its
+ * copy).  When JIT fails (no JIT support, out of memory) the rule runs
+ * interpreted from then on. */
+const void *nt_lexicon_rule_code(const nt_regex_rule *rc) {
+  void *code = __atomic_load_n(&rc->jit, __ATOMIC_ACQUIRE);
+  if (code)
+    return code;
+  nt_regex_rule *r = (nt_regex_rule *)rc;
+  pcre2_code *c = pcre2_code_copy((const pcre2_code *)r->code);
+  if (c && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) != 0) {
+    pcre2_code_free(c);
+    c = NULL;
+  }
+  void *want = c ? (void *)c : r->code, *seen = NULL;
+  if (__atomic_compare_exchange_n(&r->jit, &seen, want, 0, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE))
+    return want;
+  pcre2_code_free(c); /* another thread's is in */
+  return seen;
+}
+
 static void free_regex_rules(nt_regex_rule *r, size_t n) {
   for (size_t i = 0; i < n; i++) {
+    if (r[i].jit != r[i].code)
+      pcre2_code_free((pcre2_code *)r[i].jit);
     pcre2_code_free((pcre2_code *)r[i].code);
     free(r[i].replacement);
   }

@@ -57,7 +57,7 @@ head -c $((size - 1000)) "$tmp/def.snap" >"$tmp/truncated.snap"
 broken truncated.snap "corrupt lexicon snapshot: truncated: $((size - 1000)) bytes, the header says $size"
 cp "$tmp/def.snap" "$tmp/version.snap"
 printf '\x63' | dd of="$tmp/version.snap" bs=1 seek=8 conv=notrunc 2>/dev/null
-broken version.snap "lexicon snapshot of format version 99, this newstag reads version 3"
+broken version.snap "lexicon snapshot of format version 99, this newstag reads version 5"
 head -c 100 "$src/lexicons/countries.tsv" >"$tmp/text.snap"
 broken text.snap "not a newstag lexicon snapshot"
 run --snapshot "$tmp/missing.snap" "$src/tests/golden/s400-delivery.txt"

@@ -1,9 +1,13 @@
 /* test_lexicon.c - the loader: counts, file:line errors, nothing loaded
  * half-way, user directories on top of the defaults, unalias. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_FIXED_NOREPLACE */
 #include "harness.h"
 #include "../src/internal.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +27,64 @@ static nt_status load_user(nt_lexicon **lex, nt_error *err) {
 }
 
 
+/* The regex rules of a snapshot are compiled as from the text: same kind,
+ * same gating and same options (a topic pattern with heads is anchored),
+ * although the heads are not expanded again. */
+static size_t check_same_rules(const nt_regex_rule *a, size_t na,
+                               const nt_regex_rule *b, size_t nb) {
+  CHECK(na == nb);
+  size_t diff = 0, gated = 0;
+  for (size_t i = 0; i < na && i < nb; i++) {
+    uint32_t oa = 0, ob = 0;
+    pcre2_pattern_info((const pcre2_code *)a[i].code, PCRE2_INFO_ALLOPTIONS, &oa);
+    pcre2_pattern_info((const pcre2_code *)b[i].code, PCRE2_INFO_ALLOPTIONS, &ob);
+    diff += a[i].kind != b[i].kind || a[i].gated != b[i].gated || oa != ob;
+    /* the code to match with: once made, always the same */
+    const void *code = nt_lexicon_rule_code(&b[i]);
+    diff += !code || nt_lexicon_rule_code(&b[i]) != code;
+    gated += a[i].gated != 0;
+  }
+  CHECK(diff == 0);
+  return gated;
+}
+
+/* A snapshot is used in place when the address it was made for is free,
+ * else its arrays with strings are copied and moved: the same lexicon. */
+static void check_relocated(const char *path) {
+  FILE *f = fopen(path, "rb");
+  uint64_t addr = 0; /* snap_header.map_addr */
+  CHECK(f && fseek(f, 128, SEEK_SET) == 0 && fread(&addr, 8, 1, f) == 1);
+  if (f)
+    fclose(f);
+  nt_lexicon *in = NULL, *moved = NULL;
+  nt_error err;
+  CHECK(nt_lexicon_load_snapshot(path, &in, &err) == NT_OK);
+  void *taken = MAP_FAILED; /* while in is mapped there, or by this page */
+  if (in && sizeof(void *) == 8 && addr && !in->snapshot.copy)
+    CHECK((uintptr_t)in->snapshot.base == addr);
+  else if (addr)
+    taken = mmap((void *)(uintptr_t)addr, 4096, PROT_READ,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  CHECK(nt_lexicon_load_snapshot(path, &moved, &err) == NT_OK);
+  CHECK(moved && moved->snapshot.copy != NULL);
+  const char *text = "Russia delivered S-400 systems to India; the Chinese "
+                     "arms deal.\n\nRead more: Iran sanctions";
+  nt_annotator *a = in ? nt_annotator_new(in, NULL) : NULL;
+  nt_annotator *b = moved ? nt_annotator_new(moved, NULL) : NULL;
+  const nt_result *ra = t_annotate(a, text, strlen(text));
+  char *ja = ra ? strdup(nt_result_json(ra, NULL)) : NULL;
+  const nt_result *rb = t_annotate(b, text, strlen(text));
+  CHECK(ja && rb && strcmp(ja, nt_result_json(rb, NULL)) == 0);
+  CHECK(ja && strstr(ja, "\"RUS\""));
+  free(ja);
+  nt_annotator_free(a);
+  nt_annotator_free(b);
+  nt_lexicon_free(in);
+  nt_lexicon_free(moved);
+  if (taken != MAP_FAILED)
+    munmap(taken, 4096);
+}
+
 /* A snapshot compiles its relation rules after the load; a record that
  * names a weapon waits for them.  When they do not compile (a snapshot
  * changed on disk with a valid checksum), such records fail with
@@ -33,6 +95,16 @@ static void check_deferred_relations(const nt_lexicon *lex) {
   CHECK(nt_lexicon_save_snapshot(lex, path, &err) == NT_OK);
   nt_lexicon *snap = NULL;
   CHECK(nt_lexicon_load_snapshot(path, &snap, &err) == NT_OK);
+  if (snap) {
+    /* the project's lexicons have gated zone rules and topic patterns */
+    CHECK(check_same_rules(lex->zone_rules, lex->nzone_rules,
+                           snap->zone_rules, snap->nzone_rules) > 0);
+    CHECK(check_same_rules(lex->topic_res, lex->ntopic_res, snap->topic_res,
+                           snap->ntopic_res) > 0);
+    check_same_rules(lex->clean_rules, lex->nclean_rules, snap->clean_rules,
+                     snap->nclean_rules);
+  }
+  check_relocated(path);
   const char *arms = "Russia delivered S-400 systems to India in 2021.";
   const char *plain = "Talks between France and Germany went on.";
   const nt_result *r;
