@@ -97,7 +97,7 @@ static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md) {
     if (!may_match((const pcre2_code *)rule->code, s, 0, t->orig_len))
       continue;
     while (pos <= t->orig_len) {
-      int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)s,
+      int rc = pcre2_match(nt_lexicon_rule_code(rule), (PCRE2_SPTR)s,
                            t->orig_len, pos, 0, md, NULL);
       if (rc < 0)
         break; /* no match, or a match limit: leave the text as it is */

@@ -156,14 +156,15 @@ typedef enum nt_zone_rule_kind {
 typedef struct nt_regex_rule {
   int kind;
   int gated; /* runs only where the trie found one of its heads */
-  void *code; /* pcre2_code_8 *; JIT-compiled at load unless NT_LAZY_JIT */
+  void *code; /* pcre2_code_8 *, as compiled (not JIT) */
   char *replacement, *reason;
   void *jit; /* what nt_lexicon_rule_code returns, once known (atomic) */
 } nt_regex_rule;
 
-/* The pcre2 code (const pcre2_code_8 *) to match rule r with.  With
- * NT_LAZY_JIT (lexicon.c) the rules are JIT-compiled on their first use
- * (a copy of code, by whichever thread gets there first), else at load. */
+/* The pcre2 code (const pcre2_code_8 *) to match rule r with: every
+ * pcre2_match of a zone, cleaning or topic rule takes it from here.  The
+ * rule is JIT-compiled on its first use (a copy of code, by whichever
+ * thread gets there first). */
 const void *nt_lexicon_rule_code(const nt_regex_rule *r);
 
 /* The alias trie over folded patterns, flattened breadth first so that the

@@ -480,16 +480,6 @@ static int line_topic_entity(loader *ld, char **f, size_t n) {
   return 0;
 }
 
-/* JIT-compile a rule on its first use instead of at load: 1 only once every
- * pcre2_match of a zone, cleaning or topic rule takes its code from
- * nt_lexicon_rule_code (clean.c, markup.c, score.c, zone.c), since
- * rule->code is then not JIT-compiled.  It saves the JIT of the rules a run
- * does not use, and start-up (the default lexicons' ~300 rules: ~6 M
- * instructions). */
-#ifndef NT_LAZY_JIT
-#define NT_LAZY_JIT 0
-#endif
-
 static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
                      int kind, const char *pattern, const char *extra,
                      uint32_t options) {
@@ -502,17 +492,16 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
     pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
     return fail(ld, NT_ERR_LEXICON, "bad pattern: %s", msg);
   }
-  /* JIT is an optional speed-up; NEWSTAG_NO_JIT turns it off for valgrind,
-   * which cannot see into JIT code (its vector loads read past the end). */
-  int jit = !getenv("NEWSTAG_NO_JIT");
-  if (jit && !NT_LAZY_JIT)
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   if (nt_util_grow(arr, cap, *n + 1, sizeof **arr) < 0) {
     pcre2_code_free(re);
     return nomem(ld);
   }
   nt_regex_rule *r = &(*arr)[(*n)++];
-  r->jit = jit && NT_LAZY_JIT ? NULL : re;
+  /* JIT, an optional speed-up, happens on the rule's first use
+   * (nt_lexicon_rule_code: a run JITs only the rules it uses, and start-up
+   * none); NEWSTAG_NO_JIT turns it off for valgrind, which cannot see into
+   * JIT code (its vector loads read past the end). */
+  r->jit = getenv("NEWSTAG_NO_JIT") ? re : NULL;
   r->kind = kind;
   r->gated = 0;
   r->code = re;

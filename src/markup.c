@@ -363,7 +363,7 @@ static const char *class_reason(const nt_lexicon *lex, pcre2_match_data *md,
     for (size_t r = 0; r < lex->nzone_rules; r++) {
       const nt_regex_rule *rule = &lex->zone_rules[r];
       if (rule->kind == NT_ZR_CLASS &&
-          pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)v, vl, 0, 0,
+          pcre2_match(nt_lexicon_rule_code(rule), (PCRE2_SPTR)v, vl, 0, 0,
                       md, NULL) >= 0)
         return rule->reason;
     }

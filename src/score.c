@@ -139,7 +139,7 @@ static int match_line(nt_scores *s, const nt_lexicon *lex, size_t r,
   uint32_t pat = (uint32_t)rule->kind;
   pcre2_match_data *md = s->md;
   while (*at < sp->end) {
-    int rc = pcre2_match((const pcre2_code *)rule->code, (PCRE2_SPTR)text,
+    int rc = pcre2_match(nt_lexicon_rule_code(rule), (PCRE2_SPTR)text,
                          sp->end, *at, PCRE2_NO_UTF_CHECK, md, NULL);
     if (rc < 0)
       return 0;

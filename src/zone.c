@@ -43,7 +43,7 @@ static int is_blank(const char *s, const nt_zone_span *sp) {
 /* Whether rule r matches s[a, b). */
 static int rule_matches(const nt_lexicon *lex, pcre2_match_data *md, size_t r,
                         const char *s, size_t a, size_t b) {
-  return pcre2_match((const pcre2_code *)lex->zone_rules[r].code,
+  return pcre2_match(nt_lexicon_rule_code(&lex->zone_rules[r]),
                      (PCRE2_SPTR)(s + a), b - a, 0, PCRE2_NO_UTF_CHECK, md,
                      NULL) >= 0;
 }
