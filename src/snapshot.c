@@ -155,8 +155,19 @@ SAME_SIZE(nt_source, 32);
 SAME_SIZE(nt_regex_line, 32);
 /* Where a snapshot is meant to be mapped: free in a usual 64-bit process
  * (below the shared libraries and stacks, above the program and its heap),
- * and 2 MB aligned.  Only a speed-up: a snapshot loads anywhere. */
+ * and 2 MB aligned.  Only a speed-up: a snapshot loads anywhere.  Not
+ * under ThreadSanitizer or MemorySanitizer, whose shadow memory covers that
+ * range (their mmap refuses it by ending the process). */
+#if defined(__SANITIZE_THREAD__)
+#define MAP_ADDR 0ull
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define MAP_ADDR 0ull
+#endif
+#endif
+#ifndef MAP_ADDR
 #define MAP_ADDR 0x3a5000000000ull
+#endif
 #else
 #define MAP_ADDR 0ull
 #endif
@@ -822,12 +833,12 @@ static int check_sources(snap_file *f, const nt_lexicon *lex) {
 
 /* ---- loading ------------------------------------------------------------------ */
 
-/* The file mapped at addr when that is a plausible address and free
- * (f->in_place), else MAP_FAILED. */
+/* The file mapped at addr when that is this build's MAP_ADDR and free
+ * (f->in_place), else MAP_FAILED: a file cannot choose another place. */
 static void *map_at(snap_file *f, uint64_t addr) {
 #ifdef MAP_FIXED_NOREPLACE
   uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-  if (MAP_ADDR == 0 || addr < ((uint64_t)1 << 32) || addr % page ||
+  if (MAP_ADDR == 0 || addr != MAP_ADDR || addr % page ||
       addr >= ((uint64_t)1 << 47) || f->size >= ((uint64_t)1 << 47) - addr)
     return MAP_FAILED;
   void *want = (void *)(uintptr_t)addr;
