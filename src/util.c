@@ -232,11 +232,24 @@ int nt_util_fold(const char *s, size_t n, nt_buf *out, size_t **map,
   size_t i = 0;
   while (i < n) {
     unsigned char c = (unsigned char)s[i];
-    if (c < 128) { /* ASCII fast path: one byte in, one byte out */
-      if (map)
-        (*map)[out->len] = base + i;
-      out->data[out->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-      i++;
+    if (c < 128) { /* ASCII fast path: a run, one byte in, one byte out */
+      size_t e = i + 1;
+      while (e + 8 <= n && !(nt_util_load8(s + e) & 0x8080808080808080ull))
+        e += 8;
+      while (e < n && (unsigned char)s[e] < 128)
+        e++;
+      unsigned char *d = (unsigned char *)out->data + out->len;
+      for (size_t k = 0; k < e - i; k++) { /* vectorised */
+        unsigned char b = (unsigned char)s[i + k];
+        d[k] = (unsigned char)(b + ((unsigned char)(b - 'A') < 26 ? 32 : 0));
+      }
+      if (map) {
+        size_t *mp = *map + out->len, at = base + i;
+        for (size_t k = 0; k < e - i; k++)
+          mp[k] = at + k;
+      }
+      out->len += e - i;
+      i = e;
       continue;
     }
     int32_t cp;
