@@ -50,6 +50,7 @@
 #define MAX_SENTENCE 4000  /* longer "sentences" are not sentences */
 #define MAX_ALSO 16      /* continuations of one match */
 #define MATCH_LIMIT 200000
+#define RELATE_LOCKS 16 /* locks for compiling rules on first use */
 
 enum { ROLE_SUP, ROLE_REC, ROLE_SYS, ROLE_PTY, ROLE_V };
 
@@ -88,8 +89,16 @@ struct nt_relate_rules {
   size_t nmacros, maccap;
   uint32_t max_capture; /* the largest capture count of any rule */
   int lazy;              /* compile each rule on its first use (snapshots) */
-  pthread_mutex_t mu;    /* for those compilations (lazy only) */
+  pthread_mutex_t mu[RELATE_LOCKS]; /* for those compilations (lazy only):
+                                     * a rule or gate takes lock_of(it) */
 };
+
+/* The lock of a rule or gate: one of several, so that threads compiling
+ * different rules do not wait for each other. */
+static pthread_mutex_t *lock_of(struct nt_relate_rules *rr, const void *obj,
+                                size_t size) {
+  return &rr->mu[((uintptr_t)obj / size) % RELATE_LOCKS];
+}
 
 static int status_from_name(const char *s) {
   if (strcmp(s, "none") == 0)
@@ -284,12 +293,13 @@ static pcre2_code *rule_code(const struct nt_relate_rules *rr, const rel_rule *r
     return code;
   struct nt_relate_rules *w = (struct nt_relate_rules *)rr; /* the cache */
   rel_rule *r = (rel_rule *)rc;
-  pthread_mutex_lock(&w->mu);
+  pthread_mutex_t *mu = lock_of(w, r, sizeof *r);
+  pthread_mutex_lock(mu);
   nt_error err;
   if (!r->code && !r->failed && compile_rule(r, r->source, &err, NULL, 0) < 0)
     r->failed = 1;
   code = r->code;
-  pthread_mutex_unlock(&w->mu);
+  pthread_mutex_unlock(mu);
   return code;
 }
 
@@ -299,7 +309,8 @@ static pcre2_code *gate_code(const struct nt_relate_rules *rr, const rel_gate *g
     return code;
   struct nt_relate_rules *w = (struct nt_relate_rules *)rr;
   rel_gate *g = (rel_gate *)gc;
-  pthread_mutex_lock(&w->mu);
+  pthread_mutex_t *mu = lock_of(w, g, sizeof *g);
+  pthread_mutex_lock(mu);
   nt_error err;
   if (!g->code && !g->failed) {
     pcre2_code *c = compile(g->text, 0, &err, NULL, 0);
@@ -309,7 +320,7 @@ static pcre2_code *gate_code(const struct nt_relate_rules *rr, const rel_gate *g
       g->failed = 1;
   }
   code = g->code;
-  pthread_mutex_unlock(&w->mu);
+  pthread_mutex_unlock(mu);
   return code;
 }
 
@@ -318,8 +329,12 @@ int nt_relate_lazy(nt_lexicon *lex) {
     return -1;
   if (lex->relate->lazy)
     return 0;
-  if (pthread_mutex_init(&lex->relate->mu, NULL) != 0)
-    return -1;
+  for (int i = 0; i < RELATE_LOCKS; i++)
+    if (pthread_mutex_init(&lex->relate->mu[i], NULL) != 0) {
+      while (i-- > 0)
+        pthread_mutex_destroy(&lex->relate->mu[i]);
+      return -1;
+    }
   lex->relate->lazy = 1;
   return 0;
 }
@@ -429,8 +444,8 @@ void nt_relate_free_rules(nt_lexicon *lex) {
     pcre2_code_free(rr->gates[i].code);
     free(rr->gates[i].text);
   }
-  if (rr->lazy)
-    pthread_mutex_destroy(&rr->mu);
+  for (int i = 0; rr->lazy && i < RELATE_LOCKS; i++)
+    pthread_mutex_destroy(&rr->mu[i]);
   for (size_t i = 0; i < rr->nmacros; i++) {
     free(rr->macros[i].name);
     free(rr->macros[i].body);
