@@ -35,6 +35,7 @@ typedef struct slot {
 typedef struct batch {
   slot *slots;
   size_t n, cap, bytes;
+  size_t finished; /* slots done (under the pool's lock) */
 } batch;
 
 typedef struct worker {
@@ -47,10 +48,8 @@ typedef struct worker {
 typedef struct pool {
   pthread_mutex_t mu;
   pthread_cond_t work, done;
-  batch *current;   /* the batch being annotated */
-  size_t next;      /* next slot to take */
-  size_t finished;  /* slots done */
-  unsigned generation;
+  batch *current;   /* the batch whose slots are being taken */
+  size_t next;      /* its next slot to take */
   int stop;
   const nt_batch_options *opts;
 } pool;
@@ -166,44 +165,49 @@ static void work_slot(worker *w, slot *s) {
     s->error = nt_util_strdup("out of memory");
 }
 
+/* Take slots one by one; a worker whose batch has no slot left to take
+ * goes on with the next batch as soon as it starts, while another may
+ * still be finishing a slot of the one before. */
 static void *worker_main(void *arg) {
   worker *w = arg;
   pool *p = w->pool;
-  unsigned seen = 0;
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->stop && p->generation == seen)
+    while (!p->stop && (!p->current || p->next >= p->current->n))
       pthread_cond_wait(&p->work, &p->mu);
     if (p->stop)
       break;
-    seen = p->generation;
     batch *b = p->current;
-    while (p->next < b->n) {
-      slot *s = &b->slots[p->next++];
-      pthread_mutex_unlock(&p->mu);
-      work_slot(w, s);
-      pthread_mutex_lock(&p->mu);
-      if (++p->finished == b->n)
-        pthread_cond_signal(&p->done);
-    }
+    slot *s = &b->slots[p->next++];
+    if (p->next == b->n)
+      pthread_cond_broadcast(&p->done); /* all taken: the next may start */
+    pthread_mutex_unlock(&p->mu);
+    work_slot(w, s);
+    pthread_mutex_lock(&p->mu);
+    if (++b->finished == b->n)
+      pthread_cond_broadcast(&p->done);
   }
   pthread_mutex_unlock(&p->mu);
   nt_input_arena_free();
   return NULL;
 }
 
+/* Hand b to the workers once every slot of the batch before is taken. */
 static void pool_start(pool *p, batch *b) {
   pthread_mutex_lock(&p->mu);
+  while (p->current && p->next < p->current->n)
+    pthread_cond_wait(&p->done, &p->mu);
+  b->finished = 0;
   p->current = b;
-  p->next = p->finished = 0;
-  p->generation++;
+  p->next = 0;
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
 }
 
-static void pool_wait(pool *p) {
+/* Wait until every slot of b is done. */
+static void pool_wait(pool *p, const batch *b) {
   pthread_mutex_lock(&p->mu);
-  while (p->finished < p->current->n)
+  while (b->finished < b->n)
     pthread_cond_wait(&p->done, &p->mu);
   pthread_mutex_unlock(&p->mu);
 }
@@ -258,7 +262,9 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
   batch b[2];
   memset(b, 0, sizeof b);
   /* The workers annotate one batch while this thread writes the one before
-   * and reads the one after: they wait only for the last record of a batch. */
+   * and reads the one after; the next batch starts as soon as the last
+   * slot of the current one is taken, so that no worker waits for the
+   * last record of a batch. */
   int cur = 0, oom = 0;
   size_t max = FIRST_BATCH; /* doubles up to BATCH_RECORDS */
   if (rc == 0 && fill(&b[cur], in, &oom, max) > 0) {
@@ -266,13 +272,13 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
     for (;;) {
       max = max * 2 < BATCH_RECORDS ? max * 2 : BATCH_RECORDS;
       size_t more = oom ? 0 : fill(&b[!cur], in, &oom, max);
-      pool_wait(&p);
       if (more)
         pool_start(&p, &b[!cur]);
+      pool_wait(&p, &b[cur]);
       if (drain(&b[cur], o) < 0) {
         rc = -1;
         if (more)
-          pool_wait(&p);
+          pool_wait(&p, &b[!cur]);
         break;
       }
       if (!more)
