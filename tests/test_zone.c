@@ -108,8 +108,10 @@ static int count_words_agrees(void) {
 
 int main(void) {
   CHECK(count_words_agrees());
-  CHECK(nt_util_count_words("  one two\tthree\nfour  five six seven eight", 0,
-                            44) == 8);
+  {
+    const char *words = "  one two\tthree\nfour  five six seven eight ";
+    CHECK(nt_util_count_words(words, 0, strlen(words)) == 8);
+  }
   const char *dirs[] = {NT_LEXICON_DIR};
   nt_lexicon *lex = t_load(dirs, 1);
   a = nt_annotator_new(lex, NULL);
