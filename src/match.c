@@ -519,12 +519,15 @@ static size_t ascii_style(const char *s, size_t a, size_t b, size_t *words,
     n_cap = _mm_add_epi64(n_cap, _mm_sad_epu8(_mm_and_si128(up, start), zero));
     last = sep;
   }
-#define SUM2(x) ((size_t)_mm_cvtsi128_si32(x) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(x, 8)))
-  *letters += SUM2(n_let);
-  *upper += SUM2(n_up);
-  *words += SUM2(n_words);
-  *capital += SUM2(n_cap);
-#undef SUM2
+  uint64_t lanes[8];
+  _mm_storeu_si128((__m128i *)lanes, n_let);
+  _mm_storeu_si128((__m128i *)(lanes + 2), n_up);
+  _mm_storeu_si128((__m128i *)(lanes + 4), n_words);
+  _mm_storeu_si128((__m128i *)(lanes + 6), n_cap);
+  *letters += (size_t)(lanes[0] + lanes[1]);
+  *upper += (size_t)(lanes[2] + lanes[3]);
+  *words += (size_t)(lanes[4] + lanes[5]);
+  *capital += (size_t)(lanes[6] + lanes[7]);
 #else
   (void)s, (void)b, (void)words, (void)capital, (void)upper, (void)letters;
 #endif

@@ -649,6 +649,8 @@ static int place_arrays(snap_file *f, nt_lexicon *lex) {
 static int fix_strings(snap_file *f, const nt_lexicon *lex) {
   const char *pool = (const char *)f->base + f->h->pool_off;
   uint64_t size = f->h->pool_size, from = f->h->map_addr + f->h->pool_off;
+  if (f->in_place && f->h->map_addr != (uint64_t)(uintptr_t)f->base)
+    return corrupt(f, "%s", "changed while it was being mapped");
   for (size_t i = 0; i < NARRAYS; i++) {
     const snap_array *a = &ARRAYS[i];
     char *data = array_at(f, i);

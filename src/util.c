@@ -35,8 +35,9 @@ size_t nt_util_count_words(const char *s, size_t a, size_t b) {
     sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_and_si128(start, one), zero));
     last = blank;
   }
-  n += (size_t)_mm_cvtsi128_si32(sum) +
-       (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+  uint64_t lanes[2];
+  _mm_storeu_si128((__m128i *)lanes, sum);
+  n += (size_t)(lanes[0] + lanes[1]);
   prev = (uint64_t)(_mm_movemask_epi8(last) >> 15) << 7;
 #endif
   for (; k + 8 <= b; k += 8) {
@@ -254,11 +255,11 @@ int nt_util_fold(const char *s, size_t n, nt_buf *out, size_t **map,
     }
     int32_t cp;
     size_t k = nt_util_utf8_decode((const unsigned char *)s + i, n - i, &cp);
-    utf8proc_int32_t dec[16];
+    utf8proc_int32_t dec[32]; /* the longest folding is 18 (U+FDFA) */
     int last = 0;
     utf8proc_ssize_t m = cp < 0 ? -1
-        : utf8proc_decompose_char(cp, dec, 16, FOLD_OPTIONS, &last);
-    if (m < 0) {
+        : utf8proc_decompose_char(cp, dec, 32, FOLD_OPTIONS, &last);
+    if (m < 0 || m > 32) { /* m > 32: the length it would need */
       dec[0] = 0xFFFD;
       m = 1;
     }
