@@ -73,20 +73,6 @@ static int markup_edits(nt_text *t, const nt_markup *mk) {
   return 0;
 }
 
-/* Whether rule code can match in s[pos, n) at all, judged by the code unit
- * every match begins with, when pcre2 knows one that has no other case:
- * memchr looks for it much faster than a match attempt can. */
-static int may_match(const pcre2_code *code, const char *s, size_t pos,
-                     size_t n) {
-  uint32_t type = 0, unit = 0;
-  if (pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &type) != 0 ||
-      type != 1 ||
-      pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
-      unit >= 0x80 || ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z'))
-    return 1;
-  return pos < n && memchr(s + pos, (int)unit, n - pos) != NULL;
-}
-
 /* Every match of every cleaning rule, then all edits sorted with overlaps
  * removed (the earlier, then the longer, wins). */
 static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md) {
@@ -94,8 +80,8 @@ static int find_edits(nt_text *t, const nt_lexicon *lex, pcre2_match_data *md) {
   for (size_t r = 0; r < lex->nclean_rules; r++) {
     const nt_regex_rule *rule = &lex->clean_rules[r];
     PCRE2_SIZE pos = 0;
-    if (!may_match((const pcre2_code *)rule->code, s, 0, t->orig_len))
-      continue;
+    if (rule->first >= 0 && !memchr(s, rule->first, t->orig_len))
+      continue; /* memchr is much faster than a match attempt */
     while (pos <= t->orig_len) {
       int rc = pcre2_match(nt_lexicon_rule_code(rule), (PCRE2_SPTR)s,
                            t->orig_len, pos, 0, md, NULL);

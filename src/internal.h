@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---- util.c ---------------------------------------------------------- */
 
@@ -45,6 +48,19 @@ static inline uint64_t nt_util_eq8(uint64_t x, unsigned char c) {
   x ^= 0x0101010101010101ull * c;
   return ~(((x & low7) + low7) | x | low7);
 }
+#if defined(__SSE2__)
+/* Sixteen bytes at a time: 0xFF where a byte of v is in [lo, lo + n]. */
+static inline __m128i nt_util_in_range16(__m128i v, char lo, char n) {
+  __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+  return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n)), d);
+}
+/* The sum of the two 64-bit lanes of v (as psadbw leaves its sums). */
+static inline uint64_t nt_util_sum_lanes(__m128i v) {
+  uint64_t lanes[2];
+  _mm_storeu_si128((__m128i *)lanes, v);
+  return lanes[0] + lanes[1];
+}
+#endif
 /* Words (runs of bytes other than space, tab and newline) in s[a, b). */
 size_t nt_util_count_words(const char *s, size_t a, size_t b);
 /* Narrow [*a, *b) of s past spaces and tabs at both ends. */
@@ -156,9 +172,12 @@ typedef enum nt_zone_rule_kind {
 typedef struct nt_regex_rule {
   int kind;
   int gated; /* runs only where the trie found one of its heads */
+  int first;  /* the byte every match begins with, one without another
+               * case (pcre2_pattern_info), or -1: a text without it has
+               * no match */
   void *code; /* pcre2_code_8 *, as compiled (not JIT) */
   char *replacement, *reason;
-  void *jit; /* what nt_lexicon_rule_code returns, once known (atomic) */
+  _Atomic(void *) jit; /* what nt_lexicon_rule_code returns, once known */
 } nt_regex_rule;
 
 /* The pcre2 code (const pcre2_code_8 *) to match rule r with: every

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <pcre2.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -480,6 +481,18 @@ static int line_topic_entity(loader *ld, char **f, size_t n) {
   return 0;
 }
 
+/* The byte every match of re begins with, when pcre2 knows one and it has
+ * no other case (not a letter, ASCII), else -1. */
+static int first_byte(const pcre2_code *re) {
+  uint32_t type = 0, unit = 0;
+  if (pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type) != 0 ||
+      type != 1 ||
+      pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT, &unit) != 0 ||
+      unit >= 0x80 || ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z'))
+    return -1;
+  return (int)unit;
+}
+
 static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
                      int kind, const char *pattern, const char *extra,
                      uint32_t options) {
@@ -504,6 +517,7 @@ static int add_regex(loader *ld, nt_regex_rule **arr, size_t *n, size_t *cap,
   r->jit = getenv("NEWSTAG_NO_JIT") ? re : NULL;
   r->kind = kind;
   r->gated = 0;
+  r->first = first_byte(re);
   r->code = re;
   r->replacement = nt_util_strdup(extra);
   r->reason = r->replacement;
@@ -1311,7 +1325,7 @@ int nt_lexicon_compile_regexes(nt_lexicon *lex, nt_error *err) {
  * copy).  When JIT fails (no JIT support, out of memory) the rule runs
  * interpreted from then on. */
 const void *nt_lexicon_rule_code(const nt_regex_rule *rc) {
-  void *code = __atomic_load_n(&rc->jit, __ATOMIC_ACQUIRE);
+  void *code = atomic_load_explicit(&rc->jit, memory_order_acquire);
   if (code)
     return code;
   nt_regex_rule *r = (nt_regex_rule *)rc;
@@ -1321,8 +1335,9 @@ const void *nt_lexicon_rule_code(const nt_regex_rule *rc) {
     c = NULL;
   }
   void *want = c ? (void *)c : r->code, *seen = NULL;
-  if (__atomic_compare_exchange_n(&r->jit, &seen, want, 0, __ATOMIC_ACQ_REL,
-                                  __ATOMIC_ACQUIRE))
+  if (atomic_compare_exchange_strong_explicit(&r->jit, &seen, want,
+                                              memory_order_acq_rel,
+                                              memory_order_acquire))
     return want;
   pcre2_code_free(c); /* another thread's is in */
   return seen;

@@ -17,9 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #define NONE UINT32_MAX
 
@@ -484,9 +481,6 @@ static int sentence_start(const char *s, size_t pos) {
   return q == 0 || strchr(".!?:\n", s[q - 1]) != NULL;
 }
 
-/* Is the line around pos written in capitals or title case (a headline),
- * where capitalisation says nothing about names?  Remembered per line, so
- * a line with many mentions is read once. */
 /* headline_style's counts over the ASCII start of the line [a, b), 16
  * bytes at a time; returns where it stopped (b, a byte of a non-ASCII
  * character, or fewer than 16 bytes before b). */
@@ -495,18 +489,15 @@ static size_t ascii_style(const char *s, size_t a, size_t b, size_t *words,
   size_t i = a;
 #if defined(__SSE2__)
   /* 0/1 bytes summed with psadbw (SSE2 has no popcount) */
-  const __m128i ua = _mm_set1_epi8('A'), la = _mm_set1_epi8('a');
-  const __m128i z25 = _mm_set1_epi8(25), one = _mm_set1_epi8(1);
-  const __m128i zero = _mm_setzero_si128();
+  const __m128i one = _mm_set1_epi8(1), zero = _mm_setzero_si128();
   __m128i last = _mm_set1_epi8(-1); /* the line's start: after a separator */
   __m128i n_let = zero, n_up = zero, n_words = zero, n_cap = zero;
   for (; i + 16 <= b; i += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
     if (_mm_movemask_epi8(v))
       break;
-    __m128i u = _mm_sub_epi8(v, ua), l = _mm_sub_epi8(v, la);
-    __m128i up = _mm_and_si128(_mm_cmpeq_epi8(_mm_min_epu8(u, z25), u), one);
-    __m128i low = _mm_and_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z25), l), one);
+    __m128i up = _mm_and_si128(nt_util_in_range16(v, 'A', 25), one);
+    __m128i low = _mm_and_si128(nt_util_in_range16(v, 'a', 25), one);
     __m128i sep = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
                      _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
@@ -519,21 +510,19 @@ static size_t ascii_style(const char *s, size_t a, size_t b, size_t *words,
     n_cap = _mm_add_epi64(n_cap, _mm_sad_epu8(_mm_and_si128(up, start), zero));
     last = sep;
   }
-  uint64_t lanes[8];
-  _mm_storeu_si128((__m128i *)lanes, n_let);
-  _mm_storeu_si128((__m128i *)(lanes + 2), n_up);
-  _mm_storeu_si128((__m128i *)(lanes + 4), n_words);
-  _mm_storeu_si128((__m128i *)(lanes + 6), n_cap);
-  *letters += (size_t)(lanes[0] + lanes[1]);
-  *upper += (size_t)(lanes[2] + lanes[3]);
-  *words += (size_t)(lanes[4] + lanes[5]);
-  *capital += (size_t)(lanes[6] + lanes[7]);
+  *letters += (size_t)nt_util_sum_lanes(n_let);
+  *upper += (size_t)nt_util_sum_lanes(n_up);
+  *words += (size_t)nt_util_sum_lanes(n_words);
+  *capital += (size_t)nt_util_sum_lanes(n_cap);
 #else
   (void)s, (void)b, (void)words, (void)capital, (void)upper, (void)letters;
 #endif
   return i;
 }
 
+/* Is the line around pos written in capitals or title case (a headline),
+ * where capitalisation says nothing about names?  Remembered per line, so
+ * a line with many mentions is read once. */
 static int headline_style(nt_matches *m, const nt_text *t, size_t pos) {
   const char *s = t->clean.data;
   size_t n = t->clean.len;
@@ -907,13 +896,10 @@ static void block_masks(const nt_matches *m, const unsigned char *f,
                         uint64_t s[2]) {
   uint64_t w = 0, lead = 0;
 #if defined(__SSE2__)
-  const __m128i d0 = _mm_set1_epi8('0'), d9 = _mm_set1_epi8(9);
-  const __m128i a0 = _mm_set1_epi8('a'), a25 = _mm_set1_epi8(25);
   for (int k = 0; k < 64; k += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)(f + k));
-    __m128i d = _mm_sub_epi8(v, d0), a = _mm_sub_epi8(v, a0);
-    __m128i isw = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, d9), d),
-                               _mm_cmpeq_epi8(_mm_min_epu8(a, a25), a));
+    __m128i isw = _mm_or_si128(nt_util_in_range16(v, '0', 9),
+                               nt_util_in_range16(v, 'a', 25));
     w |= (uint64_t)(unsigned)_mm_movemask_epi8(isw) << k;
     __m128i isl = _mm_setzero_si128();
     for (int j = 0; j < m->nlead; j++)
@@ -981,16 +967,7 @@ static int fold(nt_matches *m, const nt_text *t) {
     return rc;
   }
   m->fmap = NULL;
-  if (nt_buf_reserve(&m->folded, n + 1) < 0)
-    return -1;
-  unsigned char *f = (unsigned char *)m->folded.data;
-  for (k = 0; k < n; k++) {
-    unsigned char c = (unsigned char)s[k];
-    f[k] = (unsigned char)(c + ((unsigned char)(c - 'A') < 26 ? 32 : 0));
-  }
-  f[n] = '\0';
-  m->folded.len = n;
-  return 0;
+  return nt_util_fold(s, n, &m->folded, NULL, NULL, 0);
 }
 
 nt_status nt_match_scan(nt_matches *m, const nt_lexicon *lex,

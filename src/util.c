@@ -4,16 +4,13 @@
  */
 #include "internal.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
-/* Eight bytes at a time: bytes that are not blank after one that is. */
+/* Bytes that are not blank after one that is: sixteen at a time (SSE2),
+ * then eight (SWAR), then one by one. */
 size_t nt_util_count_words(const char *s, size_t a, size_t b) {
   const uint64_t high = 0x8080808080808080ull;
   uint64_t prev = 0x80; /* the range starts as if after a blank */
@@ -35,9 +32,7 @@ size_t nt_util_count_words(const char *s, size_t a, size_t b) {
     sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_and_si128(start, one), zero));
     last = blank;
   }
-  uint64_t lanes[2];
-  _mm_storeu_si128((__m128i *)lanes, sum);
-  n += (size_t)(lanes[0] + lanes[1]);
+  n += (size_t)nt_util_sum_lanes(sum);
   prev = (uint64_t)(_mm_movemask_epi8(last) >> 15) << 7;
 #endif
   for (; k + 8 <= b; k += 8) {
