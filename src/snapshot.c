@@ -835,15 +835,15 @@ static int check_sources(snap_file *f, const nt_lexicon *lex) {
 
 /* ---- loading ------------------------------------------------------------------ */
 
-/* The file mapped at addr when that is this build's MAP_ADDR and free
- * (f->in_place), else MAP_FAILED: a file cannot choose another place. */
+/* The file mapped at this build's MAP_ADDR when its header asks for that
+ * address (addr) and it is free (f->in_place), else MAP_FAILED: a file
+ * cannot choose another place. */
 static void *map_at(snap_file *f, uint64_t addr) {
 #ifdef MAP_FIXED_NOREPLACE
-  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-  if (MAP_ADDR == 0 || addr != MAP_ADDR || addr % page ||
-      addr >= ((uint64_t)1 << 47) || f->size >= ((uint64_t)1 << 47) - addr)
+  if (MAP_ADDR == 0 || addr != MAP_ADDR ||
+      f->size >= ((uint64_t)1 << 47) - MAP_ADDR)
     return MAP_FAILED;
-  void *want = (void *)(uintptr_t)addr;
+  void *want = (void *)(uintptr_t)MAP_ADDR;
   void *m = mmap(want, f->size, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE,
                  f->fd, 0);
   if (m != MAP_FAILED && m != want) { /* a kernel without NOREPLACE */
