@@ -404,6 +404,9 @@ typedef struct nt_matches {
   nt_mention *affixes; /* selected prefix and suffix words */
   size_t naffixes, affixcap;
   uint32_t *root2; /* the trie node of every first two bytes (match.c) */
+  uint8_t *gate2;  /* flags of every first two bytes (match.c: the gate) */
+  uint64_t *gate;  /* bit set of the keys' first four (or three) bytes */
+  unsigned gate_shift; /* 32 - log2 of the set's bits */
   uint8_t lead[4]; /* bytes, not of words, that begin a key (match.c) */
   int nlead;       /* how many; -1: more than four */
   nt_mention *anchors; /* heads of topic patterns and zone rules, by start

@@ -854,6 +854,113 @@ static int make_root2(nt_matches *m, const nt_trie *tr) {
   return 0;
 }
 
+/* ---- the gate ------------------------------------------------------------
+ * Most walks end two to four bytes in ("th", "pro", "stat"), after loading
+ * trie nodes that are seldom in cache.  Before a walk the text's first four
+ * bytes are looked up in a small bit set of the keys' first four bytes, and
+ * the walk is left out when no key can be reported from there.  Keys of one
+ * to three bytes are kept apart, since the bytes after them are the text's:
+ * flags per first two bytes (gate2), and their three bytes in the set with
+ * a tag, looked at only when the flags say that such a key exists.  A bit
+ * set gives false hits, never false misses: the gate changes no result. */
+
+enum {
+  G_ALWAYS = 1, /* a key of one byte, or of two that may run on */
+  G_END2 = 2,   /* a key of two bytes: a walk if the third ends the word */
+  G_KEY3 = 4    /* a key of three bytes below these two */
+};
+#define TAG3_RUN 0x5b000000u /* three-byte keys that may run on */
+#define TAG3_END 0xa4000000u /* three-byte keys that end a word */
+
+static inline uint32_t gate_bytes(const unsigned char *f, int n) {
+  uint32_t v = 0;
+  for (int k = 0; k < n; k++)
+    v |= (uint32_t)f[k] << (8 * k);
+  return v;
+}
+
+static inline int gate_has(const nt_matches *m, uint32_t v) {
+  uint32_t h = (v * 0x9E3779B1u) >> m->gate_shift;
+  return (int)(m->gate[h >> 6] >> (h & 63) & 1);
+}
+
+static void gate_add(nt_matches *m, uint32_t v) {
+  uint32_t h = (v * 0x9E3779B1u) >> m->gate_shift;
+  m->gate[h >> 6] |= 1ull << (h & 63);
+}
+
+/* Visit the trie to depth four with the bytes on the way in path; count
+ * (m->gate NULL) or set what the gate needs. */
+static size_t gate_visit(nt_matches *m, const nt_trie *tr, uint32_t node,
+                         unsigned char *path, int depth) {
+  const nt_trie_node *nd = &tr->node[node];
+  if (depth == 4) {
+    if (m->gate)
+      gate_add(m, gate_bytes(path, 4));
+    return 1;
+  }
+  size_t n = 0;
+  if (nd->out != NONE && m->gate && depth == 1) {
+    for (unsigned b = 0; b < 256; b++)
+      m->gate2[path[0] << 8 | b] |= G_ALWAYS;
+  } else if (nd->out != NONE && m->gate) {
+    uint8_t *g = &m->gate2[path[0] << 8 | path[1]];
+    if (depth == 2) {
+      *g |= nd->ext ? G_ALWAYS : G_END2;
+    } else {
+      *g |= G_KEY3;
+      gate_add(m, gate_bytes(path, 3) | (nd->ext ? TAG3_RUN : TAG3_END));
+    }
+  }
+  n += nd->out != NONE;
+  for (uint32_t k = 0; k < nd->nchild; k++) {
+    path[depth] = tr->byte[nd->child + k];
+    n += gate_visit(m, tr, nd->child + k, path, depth + 1);
+  }
+  return n;
+}
+
+/* Build the gate: a bit set of at least 32 bits per entry, 2^15 to 2^26. */
+static int make_gate(nt_matches *m, const nt_trie *tr) {
+  unsigned char path[4];
+  size_t n = 0;
+  for (unsigned a = 0; a < 256; a++)
+    if (tr->root[a] != NONE) {
+      path[0] = (unsigned char)a;
+      n += gate_visit(m, tr, tr->root[a], path, 1);
+    }
+  unsigned log2 = 15;
+  while (log2 < 26 && ((size_t)1 << log2) < n * 32)
+    log2++;
+  m->gate_shift = 32 - log2;
+  m->gate2 = calloc(65536, 1);
+  m->gate = calloc((size_t)1 << (log2 - 6), sizeof *m->gate);
+  if (!m->gate2 || !m->gate) {
+    free(m->gate2);
+    free(m->gate);
+    m->gate2 = NULL;
+    m->gate = NULL;
+    return -1;
+  }
+  for (unsigned a = 0; a < 256; a++)
+    if (tr->root[a] != NONE) {
+      path[0] = (unsigned char)a;
+      gate_visit(m, tr, tr->root[a], path, 1);
+    }
+  return 0;
+}
+
+/* 0 when no key can be reported from f: its walk is left out. */
+static inline int gate_pass(const nt_matches *m, const unsigned char *f) {
+  uint8_t g = m->gate2[f[0] << 8 | f[1]];
+  uint32_t v3 = gate_bytes(f, 3);
+  if ((g & G_ALWAYS) || ((g & G_END2) && WORD[f[2]] != 1) ||
+      gate_has(m, v3 | (uint32_t)f[3] << 24))
+    return 1;
+  return (g & G_KEY3) &&
+         (gate_has(m, v3 | TAG3_RUN) || (WORD[f[3]] != 1 && gate_has(m, v3 | TAG3_END)));
+}
+
 /* Report the chain at node for the key f[p, i) where the text could end a
  * word there (or run on, for plural and stem patterns); on_match decides
  * exactly. */
@@ -924,7 +1031,7 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
   const unsigned char *f = (const unsigned char *)m->folded.data;
   size_t n = m->folded.len;
   uint64_t carry = 1; /* "the byte before is not of a word" for position 0 */
-  if (make_root2(m, &lex->trie) < 0)
+  if (make_root2(m, &lex->trie) < 0 || (!m->gate && make_gate(m, &lex->trie) < 0))
     return -1;
   for (size_t base = 0; base < n; base += 64) {
     uint64_t s[2];
@@ -934,7 +1041,8 @@ static int scan(nt_matches *m, const nt_lexicon *lex, const nt_text *t) {
     if (n - base < 64)
       cand &= (1ull << (n - base)) - 1;
     for (; cand; cand &= cand - 1)
-      if (walk(m, lex, t, base + (size_t)__builtin_ctzll(cand)) < 0)
+      if (gate_pass(m, f + base + (size_t)__builtin_ctzll(cand)) &&
+          walk(m, lex, t, base + (size_t)__builtin_ctzll(cand)) < 0)
         return -1;
   }
   return 0;
@@ -1003,6 +1111,8 @@ void nt_match_free(nt_matches *m) {
   free(m->affixes);
   free(m->anchors);
   free(m->root2);
+  free(m->gate2);
+  free(m->gate);
   free(m->plain);
   free(m->touched);
   memset(m, 0, sizeof *m);

@@ -1,6 +1,7 @@
 /* test_match.c - stage 3: word boundaries, case rules, possessives,
  * plurals, longest match, stop phrases, shared and context aliases, offsets.
  * Uses the small test lexicon in tests/data/lex. */
+#include "../src/internal.h"
 #include "harness.h"
 
 static nt_annotator *a;
@@ -23,6 +24,76 @@ static size_t mention_count(const char *text) {
     return 0;
   return nt_result_mention_count(r, 0);
 }
+
+/* Open the gate of a's matcher wide: every walk is tried, as before the
+ * gate existed. */
+static void open_gate(nt_annotator *x) {
+  nt_matches *m = &x->matches;
+  memset(m->gate, 0xff, ((size_t)1 << (32 - m->gate_shift)) / 8);
+  memset(m->gate2, 1 /* G_ALWAYS */, 65536);
+}
+
+/* Annotate each text with the gate as built and with the gate wide open:
+ * the output must be the same byte for byte.  Returns the number of
+ * entities seen, so that the test cannot pass on empty output. */
+static size_t gate_changes_nothing(const nt_lexicon *lex, const char *const *texts,
+                                   size_t n) {
+  nt_annotator *gated = nt_annotator_new(lex, NULL), *open = nt_annotator_new(lex, NULL);
+  size_t ents = 0;
+  CHECK(t_annotate(open, "", 0) != NULL); /* builds the gate */
+  open_gate(open);
+  for (size_t i = 0; i < n; i++) {
+    static char buf[1 << 20];
+    const char *text = texts[i];
+    size_t len = strlen(text);
+    if (text[0] == '@') { /* a file */
+      FILE *f = fopen(text + 1, "rb");
+      CHECK(f != NULL);
+      len = f ? fread(buf, 1, sizeof buf, f) : 0;
+      if (f)
+        fclose(f);
+      text = buf;
+    }
+    const nt_result *r = t_annotate(gated, text, len);
+    CHECK(r != NULL);
+    size_t jl = 0;
+    const char *j = r ? nt_result_json(r, &jl) : "";
+    char *want = malloc(jl + 1);
+    memcpy(want, j, jl);
+    want[jl] = '\0';
+    ents += r ? nt_result_entity_count(r) : 0;
+    r = t_annotate(open, text, len);
+    const char *got = r ? nt_result_json(r, &jl) : "";
+    if (!r || strlen(want) != jl || memcmp(want, got, jl) != 0) {
+      fprintf(stderr, "gate changed the output of text %zu (%.40s)\n", i, texts[i]);
+      CHECK(0);
+    }
+    free(want);
+  }
+  nt_annotator_free(gated);
+  nt_annotator_free(open);
+  return ents;
+}
+
+/* Keys of one to four bytes, at the end of the text, before word bytes,
+ * punctuation, plurals and possessives; and the sample articles. */
+static const char *const gate_texts[] = {
+    "UN", "the UN", "UN.", "UNs", "UN's", "(UN)", "IS", "IS fighters", "ISIS",
+    "IT", "it is", "US", "US-led", "U.S.", "U.S", "the U.S.", "EU", "EU's",
+    "UK", "UK-based", "NATO", "NATO's", "Chad", "Chads", "Iran", "Iraq's",
+    "Iranian", "Oman", "Omani", "Mali", "Malian", "Peru", "Cuba", "Togo",
+    "Fiji", "Laos", "S-400", "S-400s", "F-16", "F-16s", "F-35", "T-90", "Su-35",
+    "MiG-29", "J-20", "al-Qaeda", "al Qaeda", "£5bn arms deal", "$5bn",
+    "war", "wars", "warship", "arms", "armed", "gas", "oil", "nuclear",
+    "missile", "missiles", "Hamas", "PKK", "ISIL", "IRGC", "WHO", "who",
+    "The US and China signed. Let us go. UN forces; IS, ISIS and ISIL.",
+    "@" NT_CORPORA_DIR "/s400-delivery.txt",
+    "@" NT_CORPORA_DIR "/nato-patriot.md",
+    "@" NT_CORPORA_DIR "/ukraine-iris-t.html",
+    "@" NT_CORPORA_DIR "/wire.jsonl",
+    "@" NT_TEST_DATA_DIR "/../samples/14-teasers.txt",
+    "@" NT_TEST_DATA_DIR "/../samples/20-crlf-smart.txt",
+};
 
 int main(void) {
   const char *dirs[] = {NT_TEST_LEXICON_DIR};
@@ -77,6 +148,15 @@ int main(void) {
   CHECK_STR(t_ids(a, "Congolese troops advanced."), "");
   CHECK_STR(t_ids(a, "In DR Congo, Congolese troops advanced."), "COD");
   CHECK(mention_count("In DR Congo, Congolese troops advanced.") == 2);
+
+  /* the gate before the walks changes nothing, with the test lexicon and
+   * with the default ones */
+  size_t ntexts = sizeof gate_texts / sizeof *gate_texts;
+  CHECK(gate_changes_nothing(lex, gate_texts, ntexts) > 20);
+  const char *full[] = {NT_LEXICON_DIR};
+  nt_lexicon *deflex = t_load(full, 1);
+  CHECK(gate_changes_nothing(deflex, gate_texts, ntexts) > 50);
+  nt_lexicon_free(deflex);
 
   nt_annotator_free(a);
   nt_lexicon_free(lex);
