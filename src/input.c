@@ -402,9 +402,10 @@ void nt_jsonl_free(nt_jsonl *r) {
 /* ---- cJSON's allocations from an arena -----------------------------------
  * cJSON allocates every node and string of a record on its own; parsing a
  * line with a thread's arena takes them from one block instead, emptied when
- * the record is parsed.  Only a program that owns cJSON's hooks turns it on
- * (the command); an allocation that does not fit, or one made while no
- * record is being parsed, goes to malloc. */
+ * the next record is parsed (a tree that is all in it needs no cJSON_Delete).
+ * Only a program that owns cJSON's hooks turns it on (the command); an
+ * allocation that does not fit, or one made while no record is being parsed,
+ * goes to malloc. */
 typedef struct arena {
   char *buf;
   size_t used, cap, missed; /* missed: bytes that did not fit last time */
@@ -445,7 +446,7 @@ void nt_input_arena_free(void) {
 }
 
 /* Before a parse: an arena as large as the last record needed (nothing of
- * the last record is left in it: parse_line deletes its tree). */
+ * the last record is used any more: parse_line copied what it needs). */
 static void arena_begin(void) {
   arena *a = &tl_arena;
   if (!arena_on)
@@ -463,6 +464,14 @@ static void arena_begin(void) {
   a->active = a->buf != NULL;
 }
 
+/* Free a parsed tree: nothing to do when all of it is in the arena (which
+ * the next parse empties), else cJSON_Delete. */
+static void tree_free(cJSON *root) {
+  const arena *a = &tl_arena;
+  if (!(a->active && a->missed == 0))
+    cJSON_Delete(root);
+}
+
 static void arena_end(void) {
   tl_arena.active = 0;
   tl_arena.used = 0;
@@ -476,20 +485,20 @@ static const char *parse_line(nt_jsonl *r, const char *p, size_t n,
     p += 3, n -= 3;
   cJSON *root = cJSON_ParseWithLength(p, n);
   if (!root || !cJSON_IsObject(root)) {
-    cJSON_Delete(root);
+    tree_free(root);
     return root ? "record is not a JSON object" : "invalid JSON";
   }
   r->id = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "id"));
   const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "text");
   if (!text || !cJSON_IsString(text)) {
-    cJSON_Delete(root);
+    tree_free(root);
     return text ? "\"text\" is not a string" : "record has no \"text\"";
   }
   r->title = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "title"));
   r->url = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "url"));
   r->date = json_string_or_number(cJSON_GetObjectItemCaseSensitive(root, "date"));
   int rc = nt_buf_append(&r->text, text->valuestring, strlen(text->valuestring));
-  cJSON_Delete(root);
+  tree_free(root);
   return rc < 0 ? "out of memory" : NULL;
 }
 
