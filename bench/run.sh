@@ -251,8 +251,8 @@ fuzzers() { pgrep -fa 'fuzz_' 2>/dev/null | cut -c1-100 || true; }
 machine() {
   echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -1)," \
     "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
-  echo "newstag: $("$nt" --version 2>&1 | head -1) ($newstag, copied to $nt), -j supported: $((has_j)) "
-  echo "rg: $(rg --version | head -1); node: $(node --version 2>/dev/null || echo none)"
+  echo "newstag: $("$nt" --version 2>&1 | sed -n 1p) ($newstag, copied to $nt), -j supported: $((has_j)) "
+  echo "rg: $(rg --version | sed -n 1p); node: $(node --version 2>/dev/null || echo none)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   local f
   f=$(fuzzers)
@@ -314,10 +314,20 @@ for i in 0 1; do
     rm -f "$work/out.j1" "$work/out.j2"
   fi
   if ((do_compromise)); then
+    # newstag's runs on the prefix take turns with compromise's (about
+    # runs / peer-runs of them before each of compromise's), so that the
+    # ratio compares runs made while the machine was in the same mood
     cp_label="$c:${prefix_mb}MB"
-    timeit "$runs" /dev/null "$nt" "${j1[@]}" -q "$p" && add_row "$cp_label" "$jlabel1" "$p" "$runs"
-    timeit "$peer_runs" "$p" env COMPROMISE_DIR="$cdir" node "$peer" &&
-      add_row "$cp_label" "compromise $compromise_version" "$p" "$peer_runs"
+    okn=1 okc=1 done_n=0 per=$(((runs + peer_runs - 1) / peer_runs))
+    for ((run = 0; run < peer_runs || done_n < runs; run++)); do
+      for ((k = 0; k < per && done_n < runs; k++, done_n++)); do
+        ((okn)) && { run_once pn /dev/null "$nt" "${j1[@]}" -q "$p" || okn=0; }
+      done
+      ((run < peer_runs && okc)) &&
+        { run_once pc "$p" env COMPROMISE_DIR="$cdir" node "$peer" || okc=0; }
+    done
+    summarize pn && ((okn)) && add_row "$cp_label" "$jlabel1" "$p" "$runs"
+    summarize pc && ((okc)) && add_row "$cp_label" "compromise $compromise_version" "$p" "$peer_runs"
   fi
 done
 timeit "$runs" /dev/null "$nt" "${j1[@]}" -q -f jsonl - && startup=$T_MED startup_rss=$RSS_KB
