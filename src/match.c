@@ -4,7 +4,8 @@
  * over the folded text (case folded, accents removed): a byte trie of every
  * key, walked from each word start (keys start at words, so no failure links
  * are needed; the cost is the walk depth, not the number of keys - see
- * bench/README.md for the comparison with Hyperscan).  Then it applies the
+ * bench/README.md for the comparison with Hyperscan) where a bit set of the
+ * keys' first bytes, the gate, says that a key may begin.  Then it applies the
  * word-boundary, case, plural, longest-match and context rules.
  *
  * Two calls: nt_match_scan (fold and trie pass, before zoning: zone.c and
