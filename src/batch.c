@@ -1,12 +1,15 @@
 /*
- * batch.c - the command's parallel runner (-j N): N worker threads, each
- * with its own annotator over the one shared, immutable lexicon, annotate
- * batches of records while the main thread reads the next batch and writes
- * the previous one, in input order.
+ * batch.c - the command's parallel runner (-j N): N threads (the calling
+ * one among them), each with its own annotator over the one shared,
+ * immutable lexicon.  A thread takes turns with the others to read a batch
+ * of records from the input, annotates it, and writes every finished batch
+ * whose turn has come, in input order.  Each batch is read, annotated and
+ * (mostly) written by one thread, so its bytes stay in that core's caches,
+ * and no thread only reads or writes.
  *
- * Memory is bounded: two batches are in flight, each of at most
- * BATCH_RECORDS records and BATCH_BYTES bytes of input (a single larger
- * record, up to --max-record, makes a batch of its own).
+ * Memory is bounded: 2 N batches at most, each of at most BATCH_RECORDS
+ * records and batch_bytes of input (a single larger record, up to
+ * --max-record, makes a batch of its own).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "batch.h"
@@ -15,9 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_RECORDS 512
+#define BATCH_RECORDS 128
 #define FIRST_BATCH 4 /* small, so that the first lines come out at once */
-#define BATCH_BYTES ((size_t)4 << 20)
+#define BATCH_BYTES_ALL ((size_t)16 << 20) /* over all batches, */
+#define BATCH_BYTES_MIN ((size_t)1 << 20)  /* but at least this each */
 
 typedef struct slot {
   nt_buf text;        /* the raw line (JSON Lines) or the record's text */
@@ -32,10 +36,14 @@ typedef struct slot {
   size_t entities;
 } slot;
 
+typedef enum { B_FREE, B_BUSY, B_DONE } batch_state;
+
 typedef struct batch {
   slot *slots;
   size_t n, cap, bytes;
-  size_t finished; /* slots done (under the pool's lock) */
+  unsigned long seq;  /* its place in the input */
+  size_t input_bytes; /* the input's bytes read when it was read */
+  batch_state state;  /* under the pool's lock */
 } batch;
 
 typedef struct worker {
@@ -46,11 +54,18 @@ typedef struct worker {
 } worker;
 
 typedef struct pool {
-  pthread_mutex_t mu;
-  pthread_cond_t work, done;
-  batch *current;   /* the batch whose slots are being taken */
-  size_t next;      /* its next slot to take */
-  int stop;
+  pthread_mutex_t read_mu; /* the input and what follows */
+  nt_input *in;
+  unsigned long next_seq;  /* of the next batch read */
+  size_t max;              /* records in the next batch: doubles */
+  size_t batch_bytes;
+  int eof, oom;
+  pthread_mutex_t mu;      /* the batches' states and what follows */
+  pthread_cond_t changed;
+  batch *batches;
+  size_t nbatches;
+  unsigned long next_write; /* seq of the next batch to write */
+  int failed;               /* emit failed: stop */
   const nt_batch_options *opts;
 } pool;
 
@@ -165,142 +180,156 @@ static void work_slot(worker *w, slot *s) {
     s->error = nt_util_strdup("out of memory");
 }
 
-/* Take slots one by one; a worker whose batch has no slot left to take
- * goes on with the next batch as soon as it starts, while another may
- * still be finishing a slot of the one before. */
-static void *worker_main(void *arg) {
-  worker *w = arg;
-  pool *p = w->pool;
+/* A free batch for this thread, or NULL when the run stops. */
+static batch *take_batch(pool *p) {
   pthread_mutex_lock(&p->mu);
-  for (;;) {
-    while (!p->stop && (!p->current || p->next >= p->current->n))
-      pthread_cond_wait(&p->work, &p->mu);
-    if (p->stop)
-      break;
-    batch *b = p->current;
-    slot *s = &b->slots[p->next++];
-    if (p->next == b->n)
-      pthread_cond_broadcast(&p->done); /* all taken: the next may start */
-    pthread_mutex_unlock(&p->mu);
-    work_slot(w, s);
-    pthread_mutex_lock(&p->mu);
-    if (++b->finished == b->n)
-      pthread_cond_broadcast(&p->done);
+  batch *b = NULL;
+  while (!p->failed && !b) {
+    for (size_t i = 0; i < p->nbatches && !b; i++)
+      if (p->batches[i].state == B_FREE)
+        b = &p->batches[i];
+    if (!b)
+      pthread_cond_wait(&p->changed, &p->mu);
   }
+  if (b)
+    b->state = B_BUSY;
   pthread_mutex_unlock(&p->mu);
-  nt_input_arena_free();
-  return NULL;
+  return b;
 }
 
-/* Hand b to the workers once every slot of the batch before is taken. */
-static void pool_start(pool *p, batch *b) {
-  pthread_mutex_lock(&p->mu);
-  while (p->current && p->next < p->current->n)
-    pthread_cond_wait(&p->done, &p->mu);
-  b->finished = 0;
-  p->current = b;
-  p->next = 0;
-  pthread_cond_broadcast(&p->work);
-  pthread_mutex_unlock(&p->mu);
-}
-
-/* Wait until every slot of b is done. */
-static void pool_wait(pool *p, const batch *b) {
-  pthread_mutex_lock(&p->mu);
-  while (b->finished < b->n)
-    pthread_cond_wait(&p->done, &p->mu);
-  pthread_mutex_unlock(&p->mu);
-}
-
-/* Read up to one batch of at most max records; returns the number read. */
-static size_t fill(batch *b, nt_input *in, int *oom, size_t max) {
+/* Read the next batch into b (the input's turn); 0 when there is none. */
+static size_t fill(pool *p, batch *b) {
+  pthread_mutex_lock(&p->read_mu);
   b->n = b->bytes = 0;
   nt_input_item it;
-  while (b->n < max && b->bytes < BATCH_BYTES && nt_input_next(in, &it))
-    if (batch_add(b, in, &it) < 0) {
-      *oom = 1;
-      break;
-    }
+  while (!p->eof && !p->oom && b->n < p->max && b->bytes < p->batch_bytes) {
+    if (!nt_input_next(p->in, &it))
+      p->eof = 1;
+    else if (batch_add(b, p->in, &it) < 0)
+      p->oom = 1;
+  }
+  p->max = p->max * 2 < BATCH_RECORDS ? p->max * 2 : BATCH_RECORDS;
+  b->seq = p->next_seq;
+  p->next_seq += b->n > 0;
+  b->input_bytes = nt_input_bytes(p->in);
+  pthread_mutex_unlock(&p->read_mu);
   return b->n;
 }
 
-/* Write a finished batch in order through the callback. */
+/* Write a finished batch in order through the callback; -1 when it failed. */
 static int drain(const batch *b, const nt_batch_options *o) {
   for (size_t i = 0; i < b->n; i++) {
     const slot *s = &b->slots[i];
     nt_batch_output out = {s->out.data ? s->out.data : "", s->out.len, s->error,
                            s->io_error, s->source, s->line,
-                           s->review_text.data, s->review_text.len, s->entities};
+                           s->review_text.data, s->review_text.len, s->entities,
+                           b->input_bytes};
     if (o->emit(&out, o->data) < 0)
       return -1;
   }
   return 0;
 }
 
+/* b is annotated: write it and every finished batch after it whose turn has
+ * come (whichever thread annotated them), then free them. */
+static void finish(pool *p, batch *b) {
+  pthread_mutex_lock(&p->mu);
+  b->state = B_DONE;
+  for (int more = 1; more && !p->failed;) {
+    more = 0;
+    for (size_t i = 0; i < p->nbatches; i++) {
+      batch *d = &p->batches[i];
+      if (d->state == B_DONE && d->seq == p->next_write) {
+        if (drain(d, p->opts) < 0)
+          p->failed = 1;
+        d->state = B_FREE;
+        p->next_write++;
+        more = 1;
+      }
+    }
+  }
+  pthread_cond_broadcast(&p->changed);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Read, annotate and write batches until the input ends or the run fails. */
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  pool *p = w->pool;
+  batch *b;
+  while ((b = take_batch(p)) != NULL) {
+    if (fill(p, b) == 0) { /* the end (or out of memory) */
+      pthread_mutex_lock(&p->mu);
+      b->state = B_FREE;
+      pthread_cond_broadcast(&p->changed);
+      pthread_mutex_unlock(&p->mu);
+      break;
+    }
+    for (size_t i = 0; i < b->n; i++)
+      work_slot(w, &b->slots[i]);
+    finish(p, b);
+  }
+  nt_input_arena_free();
+  return NULL;
+}
+
+static void pool_free(pool *p) {
+  for (size_t i = 0; i < p->nbatches; i++)
+    batch_free(&p->batches[i]);
+  free(p->batches);
+  pthread_cond_destroy(&p->changed);
+  pthread_mutex_destroy(&p->mu);
+  pthread_mutex_destroy(&p->read_mu);
+}
+
 int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
                  const nt_batch_options *o) {
   pool p;
   memset(&p, 0, sizeof p);
+  pthread_mutex_init(&p.read_mu, NULL);
   pthread_mutex_init(&p.mu, NULL);
-  pthread_cond_init(&p.work, NULL);
-  pthread_cond_init(&p.done, NULL);
+  pthread_cond_init(&p.changed, NULL);
+  p.in = in;
   p.opts = o;
+  p.max = FIRST_BATCH;
+  p.nbatches = 2 * (size_t)o->jobs;
+  p.batch_bytes = BATCH_BYTES_ALL / p.nbatches;
+  if (p.batch_bytes < BATCH_BYTES_MIN)
+    p.batch_bytes = BATCH_BYTES_MIN;
+  p.batches = calloc(p.nbatches, sizeof *p.batches);
   worker *ws = calloc((size_t)o->jobs, sizeof *ws);
-  int rc = ws ? 0 : -2;
-  int started = 0;
-  for (int i = 0; rc == 0 && i < o->jobs; i++) {
-    ws[i].pool = &p;
-    ws[i].a = nt_annotator_new(lex, opts);
-    if (!ws[i].a || pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
-      nt_annotator_free(ws[i].a);
-      rc = -2;
-      break;
-    }
-    started++;
-  }
+  int rc = ws && p.batches ? 0 : -2;
   nt_input_set_raw(in, 1);
-  batch b[2];
-  memset(b, 0, sizeof b);
-  /* The workers annotate one batch while this thread writes the one before
-   * and reads the one after; the next batch starts as soon as the last
-   * slot of the current one is taken, so that no worker waits for the
-   * last record of a batch. */
-  int cur = 0, oom = 0;
-  size_t max = FIRST_BATCH; /* doubles up to BATCH_RECORDS */
-  if (rc == 0 && fill(&b[cur], in, &oom, max) > 0) {
-    pool_start(&p, &b[cur]);
-    for (;;) {
-      max = max * 2 < BATCH_RECORDS ? max * 2 : BATCH_RECORDS;
-      size_t more = oom ? 0 : fill(&b[!cur], in, &oom, max);
-      if (more)
-        pool_start(&p, &b[!cur]);
-      pool_wait(&p, &b[cur]);
-      if (drain(&b[cur], o) < 0) {
-        rc = -1;
-        if (more)
-          pool_wait(&p, &b[!cur]);
-        break;
-      }
-      if (!more)
-        break;
-      cur = !cur;
-    }
+  int made = 0, started = 0;
+  for (int i = 0; rc == 0 && i < o->jobs; i++, made++) {
+    ws[i].pool = &p;
+    if (!(ws[i].a = nt_annotator_new(lex, opts)))
+      rc = -2;
   }
-  pthread_mutex_lock(&p.mu);
-  p.stop = 1;
-  pthread_cond_broadcast(&p.work);
-  pthread_mutex_unlock(&p.mu);
-  for (int i = 0; i < started; i++) {
+  /* worker 0 is this thread */
+  for (int i = 1; rc == 0 && i < o->jobs; i++, started++)
+    if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0)
+      rc = -2;
+  if (rc == 0)
+    worker_main(&ws[0]);
+  else { /* stop the threads that started */
+    pthread_mutex_lock(&p.mu);
+    p.failed = 1;
+    pthread_cond_broadcast(&p.changed);
+    pthread_mutex_unlock(&p.mu);
+  }
+  for (int i = 1; i <= started; i++)
     pthread_join(ws[i].thread, NULL);
+  for (int i = 0; i < made; i++) {
     nt_annotator_free(ws[i].a);
     nt_jsonl_free(&ws[i].parsed);
     nt_buf_free(&ws[i].parsed.text);
   }
+  if (rc == 0 && p.failed)
+    rc = -1;
+  if (rc == 0 && p.oom)
+    rc = -2;
   free(ws);
-  batch_free(&b[0]);
-  batch_free(&b[1]);
-  pthread_cond_destroy(&p.work);
-  pthread_cond_destroy(&p.done);
-  pthread_mutex_destroy(&p.mu);
-  return rc == 0 && oom ? -2 : rc;
+  pool_free(&p);
+  return rc;
 }

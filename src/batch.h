@@ -17,6 +17,7 @@ typedef struct nt_batch_output {
   const char *text;  /* the article text when review is set, else NULL */
   size_t text_len;
   size_t entities;   /* entities found */
+  size_t input_bytes; /* bytes of input read when the record was read */
 } nt_batch_output;
 
 typedef struct nt_batch_options {
@@ -26,8 +27,9 @@ typedef struct nt_batch_options {
   void *data;
 } nt_batch_options;
 
-/* Annotate everything in `in` on o->jobs threads and emit it in order.
- * Returns 0, -1 when emit failed, -2 when out of memory. */
+/* Annotate everything in `in` on o->jobs threads (this one among them)
+ * and emit it in order: emit is called by one thread at a time, any of
+ * them.  Returns 0, -1 when emit failed, -2 when out of memory. */
 int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
                  const nt_batch_options *o);
 

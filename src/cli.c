@@ -553,7 +553,7 @@ static int emit_record(const nt_batch_output *o, void *data) {
   }
   if (st->rv)
     nt_review_add(st->rv, line, len, o->error ? NULL : o->text, o->text_len);
-  progress_show(&st->pg, nt_input_bytes(st->in), 0);
+  progress_show(&st->pg, o->input_bytes, 0);
   return 0;
 }
 
@@ -566,7 +566,7 @@ static int run_sequential(run_state *st, nt_lexicon *lex) {
   int rc = 0;
   while (rc == 0 && nt_input_next(st->in, &it)) {
     nt_batch_output o = {"", 0, it.error, it.io_error, it.rec.source, it.rec.line,
-                         it.rec.text, it.rec.len, 0};
+                         it.rec.text, it.rec.len, 0, nt_input_bytes(st->in)};
     const nt_result *r = NULL;
     char errbuf[2048];
     if (!it.error) {

@@ -103,6 +103,28 @@ for i in $(seq 1 40); do cat "$tmp/in.jsonl"; done >"$tmp/forty.jsonl"
 check "-j 3 output identical to -j 1" cmp -s "$tmp/j1" "$tmp/j3"
 corpus_records=$("$exe" -q -j 1 "$src/corpora" | wc -l)
 check "-j keeps one line per record" test "$(wc -l <"$tmp/j3")" -eq $((40 * 4 + 4 + corpus_records))
+# many batches finishing out of order: records of very different lengths
+# (a long article every 37th, a malformed line every 101st), on 2, 4 and 7
+# threads, and their messages in the same order as well
+python3 - "$src/corpora/s400-delivery.txt" >"$tmp/mixed.jsonl" <<'PY'
+import json, sys
+art = open(sys.argv[1], encoding="utf-8").read()
+for i in range(3000):
+    if i % 101 == 50:
+        print('{"text": broken %d' % i)
+    elif i % 37 == 0:
+        print(json.dumps({"id": "long-%d" % i, "text": art * 8}))
+    else:
+        print(json.dumps({"id": "r%d" % i, "text": "Talks in Paris, %d. France and Iran met." % i}))
+PY
+"$exe" -q -j 1 "$tmp/mixed.jsonl" >"$tmp/m1" 2>"$tmp/m1.err"
+for j in 2 4 7; do
+  "$exe" -q -j $j "$tmp/mixed.jsonl" >"$tmp/mj" 2>"$tmp/mj.err"
+  check "-j $j on 3000 mixed records identical to -j 1" cmp -s "$tmp/m1" "$tmp/mj"
+  check "-j $j messages in input order" cmp -s "$tmp/m1.err" "$tmp/mj.err"
+done
+check "mixed records: one line each" test "$(wc -l <"$tmp/m1")" -eq 3000
+check "mixed records: 30 errors" test "$(grep -c '"error"' "$tmp/m1")" -eq 30
 run -j 0 x
 check "-j 0 is a usage error" test "$rc" -eq 2
 "$exe" -j 2 --html "$tmp/r.html" "$tmp/in.jsonl" >/dev/null 2>&1
