@@ -66,6 +66,7 @@ typedef struct pool {
   size_t nbatches;
   unsigned long next_write; /* seq of the next batch to write */
   int failed;               /* emit failed: stop */
+  int idle;                 /* a thread waits for input to arrive */
   const nt_batch_options *opts;
 } pool;
 
@@ -197,13 +198,38 @@ static batch *take_batch(pool *p) {
   return b;
 }
 
-/* Read the next batch into b (the input's turn); 0 when there is none. */
+/* Flush what is written, under the pool's lock. */
+static void flush_locked(pool *p) {
+  if (p->opts->flush && !p->failed && p->opts->flush(p->opts->data) < 0)
+    p->failed = 1;
+}
+
+/* Mark that this thread waits for input (idle 1: flush what is written
+ * now, and after each batch written while it waits) or no longer does. */
+static void set_idle(pool *p, int idle) {
+  pthread_mutex_lock(&p->mu);
+  p->idle = idle;
+  if (idle)
+    flush_locked(p);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Read the next batch into b (the input's turn); 0 when there is none.
+ * From a pipe, a batch holds what has arrived: it does not wait to fill. */
 static size_t fill(pool *p, batch *b) {
   pthread_mutex_lock(&p->read_mu);
   b->n = b->bytes = 0;
   nt_input_item it;
   while (!p->eof && !p->oom && b->n < p->max && b->bytes < p->batch_bytes) {
-    if (!nt_input_next(p->in, &it))
+    int wait = nt_input_would_block(p->in);
+    if (wait && b->n > 0)
+      break;
+    if (wait)
+      set_idle(p, 1);
+    int more = nt_input_next(p->in, &it);
+    if (wait)
+      set_idle(p, 0);
+    if (!more)
       p->eof = 1;
     else if (batch_add(b, p->in, &it) < 0)
       p->oom = 1;
@@ -248,6 +274,8 @@ static void finish(pool *p, batch *b) {
       }
     }
   }
+  if (p->idle)
+    flush_locked(p);
   pthread_cond_broadcast(&p->changed);
   pthread_mutex_unlock(&p->mu);
 }

@@ -24,6 +24,7 @@ typedef struct nt_batch_options {
   int jobs;   /* worker threads, at least 1 */
   int review; /* keep each article's text for the review page */
   int (*emit)(const nt_batch_output *out, void *data); /* -1 stops the run */
+  int (*flush)(void *data); /* push out what emit wrote (may be NULL); -1 stops */
   void *data;
 } nt_batch_options;
 

@@ -557,6 +557,15 @@ static int emit_record(const nt_batch_output *o, void *data) {
   return 0;
 }
 
+/* Push out the lines written so far: the input waits for more. */
+static int flush_output(void *data) {
+  run_state *st = data;
+  if (fflush(stdout) == 0)
+    return 0;
+  st->rc = output_failed();
+  return -1;
+}
+
 /* -j 1: annotate in this thread. */
 static int run_sequential(run_state *st, nt_lexicon *lex) {
   nt_annotator *a = nt_annotator_new(lex, &st->c->opts);
@@ -564,7 +573,11 @@ static int run_sequential(run_state *st, nt_lexicon *lex) {
     return -2;
   nt_input_item it;
   int rc = 0;
-  while (rc == 0 && nt_input_next(st->in, &it)) {
+  for (;;) {
+    if (nt_input_would_block(st->in) && flush_output(st) < 0)
+      rc = -1;
+    if (rc != 0 || !nt_input_next(st->in, &it))
+      break;
     nt_batch_output o = {"", 0, it.error, it.io_error, it.rec.source, it.rec.line,
                          it.rec.text, it.rec.len, 0, nt_input_bytes(st->in)};
     const nt_result *r = NULL;
@@ -613,7 +626,7 @@ static int run_annotate(cli *c, nt_lexicon *lex) {
     st.pg.total += tree_size(c->paths[i], 0);
   int rc;
   if (c->jobs > 1) {
-    nt_batch_options bo = {c->jobs, st.rv != NULL, emit_record, &st};
+    nt_batch_options bo = {c->jobs, st.rv != NULL, emit_record, flush_output, &st};
     rc = nt_batch_run(st.in, lex, &c->opts, &bo);
   } else {
     rc = run_sequential(&st, lex);

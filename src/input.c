@@ -7,7 +7,9 @@
  * "-" is standard input.  The format of each file is --format, or JSON Lines
  * when the name ends in .jsonl/.ndjson or the content starts with '{',
  * otherwise plain text.  Lines and records are read in bounded memory:
- * anything longer than max_record becomes an error item.
+ * anything longer than max_record becomes an error item.  A pipe, terminal
+ * or socket is read with read(2), so that each record is there as soon as
+ * its line has arrived (fread would wait for a whole chunk).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "input.h"
@@ -18,8 +20,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CHUNK 65536
 
@@ -38,6 +42,8 @@ struct nt_input {
   char *buf;     /* read buffer */
   size_t blen, bpos, bcap;
   int eof;
+  int live;       /* a pipe, terminal or socket: read(2) what has arrived */
+  int read_errno; /* read(2)'s error, for read_failed */
   size_t bytes;
   /* the current item's storage */
   nt_buf rec;
@@ -211,6 +217,46 @@ static int expand_dir(nt_input *in, const char *dir) {
 }
 
 /* Fill the read buffer; returns bytes available from bpos. */
+/* Up to cap bytes of the source: from a live source what has arrived (at
+ * least one byte, or 0 at its end), else as much as fread gives. */
+static size_t read_some(nt_input *in, char *dst, size_t cap) {
+  if (!in->live)
+    return fread(dst, 1, cap, in->fp);
+  for (;;) {
+    ssize_t got = read(fileno(in->fp), dst, cap);
+    if (got >= 0)
+      return (size_t)got;
+    if (errno != EINTR) {
+      in->read_errno = errno;
+      return 0;
+    }
+  }
+}
+
+/* Did reading the source fail?  (errno says why.) */
+static int read_failed(nt_input *in) {
+  if (in->read_errno) {
+    errno = in->read_errno;
+    return 1;
+  }
+  return ferror(in->fp);
+}
+
+/* Is the source one that read(2) takes as it arrives? */
+static int is_live(FILE *fp) {
+  struct stat st;
+  return fstat(fileno(fp), &st) == 0 &&
+         (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+int nt_input_would_block(const nt_input *in) {
+  if (!in->fp || !in->live || in->eof || in->cur_fmt != NT_FORMAT_JSONL ||
+      memchr(in->buf + in->bpos, '\n', in->blen - in->bpos))
+    return 0;
+  struct pollfd p = {fileno(in->fp), POLLIN, 0};
+  return poll(&p, 1, 0) == 0;
+}
+
 static size_t fill(nt_input *in) {
   if (in->bpos > 0 && in->bpos < in->blen) {
     memmove(in->buf, in->buf + in->bpos, in->blen - in->bpos);
@@ -220,7 +266,7 @@ static size_t fill(nt_input *in) {
     in->blen = in->bpos = 0;
   }
   if (!in->eof && in->blen < in->bcap) {
-    size_t got = fread(in->buf + in->blen, 1, in->bcap - in->blen, in->fp);
+    size_t got = read_some(in, in->buf + in->blen, in->bcap - in->blen);
     in->blen += got;
     in->bytes += got;
     if (got == 0)
@@ -237,12 +283,30 @@ static int ends_with(const char *s, const char *suffix) {
 /* JSON Lines when the name says so, or when most of the first non-blank
  * lines (within the first chunk) start with '{' - so a stream whose first
  * line is malformed is still read line by line. */
+/* Has enough of a live source arrived to tell its format: a first line
+ * that starts with '{', or sixteen lines? */
+static int sniff_settled(const nt_input *in) {
+  const char *p = in->buf + in->bpos, *end = in->buf + in->blen;
+  if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+    p += 3;
+  while (p < end && strchr(" \t\r\n", *p))
+    p++;
+  if (p < end && *p == '{')
+    return 1;
+  int lines = 0;
+  for (; p < end && lines < 17; p++)
+    lines += *p == '\n';
+  return lines >= 17;
+}
+
 static nt_format sniff(nt_input *in, const char *path) {
   if (in->fmt != NT_FORMAT_AUTO)
     return in->fmt;
   if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
     return NT_FORMAT_JSONL;
   fill(in);
+  while (in->live && !in->eof && in->blen < in->bcap && !sniff_settled(in))
+    fill(in);
   size_t i = in->bpos, lines = 0, objects = 0;
   if (in->blen - i >= 3 && memcmp(in->buf + i, "\xEF\xBB\xBF", 3) == 0)
     i += 3;
@@ -282,6 +346,8 @@ static int open_next(nt_input *in, nt_input_item *it) {
     in->line = 0;
     in->done_text = 0;
     in->eof = 0;
+    in->live = 0;
+    in->read_errno = 0;
     in->blen = in->bpos = 0;
     if (in->given) {
       in->next_path = in->npaths;
@@ -307,6 +373,7 @@ static int open_next(nt_input *in, nt_input_item *it) {
         return -1;
       }
     }
+    in->live = in->fp != in->given && is_live(in->fp);
     in->cur_fmt = sniff(in, p);
     return 1;
   }
@@ -326,7 +393,7 @@ static int read_text(nt_input *in, nt_input_item *it) {
     in->bpos = in->blen;
   }
   in->done_text = 1;
-  if (ferror(in->fp)) {
+  if (read_failed(in)) {
     item_error(in, it, 0, 1, "read error: %s", strerror(errno));
     return 1;
   }
@@ -581,7 +648,7 @@ int nt_input_next(nt_input *in, nt_input_item *it) {
     if (in->cur_fmt == NT_FORMAT_JSONL) {
       if (next_jsonl(in, it))
         return 1;
-      int bad = ferror(in->fp);
+      int bad = read_failed(in);
       close_source(in);
       if (bad) {
         item_error(in, it, in->line, 1, "read error: %s", strerror(errno));
