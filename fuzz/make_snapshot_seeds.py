@@ -64,6 +64,15 @@ def main():
     write("bad-string", 1, changed("<Q", off(ENTITIES), 1 << 33))
     write("bad-trie", 1, changed("<I", off(TRIE_NODES) + 12, 0xFFFFFFF0))  # node 1: child
     write("bad-regex-line", 1, changed("<I", off(REGEX_LINES) + 16, 0))
+    # every node below the root shares one range of children: no longer a
+    # tree, so a visit of it would take (nodes - 1)^depth steps
+    dag = bytearray(d)
+    nodes = table[TRIE_NODES][1]
+    for i in range(1, nodes):
+        struct.pack_into("<IIH", dag, off(TRIE_NODES) + 12 * i, 1,
+                         struct.unpack_from("<I", dag, off(TRIE_NODES) + 12 * i + 4)[0],
+                         nodes - 1)
+    write("trie-dag", 1, dag)
 
 
 if __name__ == "__main__":

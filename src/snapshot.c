@@ -740,24 +740,40 @@ static int check_topics(snap_file *f, const nt_lexicon *lex) {
   return 0;
 }
 
-/* Children within the trie, outputs NONE or a pattern: without branches,
- * so that the compiler vectorises it (10 million nodes). */
+/* The trie as nt_match_build lays it out: a tree numbered breadth first,
+ * where node i's children are the nchild nodes after those of nodes 0..i-1,
+ * in increasing byte order, and root[] maps the bytes of node 0's children
+ * to them.  So no node has two parents (a walk or a visit of the tree ends
+ * within its size, however the file was made) and outputs are NONE or a
+ * pattern.  Without branches in the loop over the nodes (10 million). */
 static int check_trie(snap_file *f, const nt_lexicon *lex) {
   const nt_trie *tr = &lex->trie;
   size_t n = tr->nnodes;
-  uint32_t n32 = tr->nnodes, npat = (uint32_t)lex->npatterns, bad = 0;
-  if (n == 0 || n32 > NONE - 65536 || lex->npatterns >= NONE)
+  uint32_t npat = (uint32_t)lex->npatterns, bad = 0;
+  if (n == 0 || n > NONE - 65536 || lex->npatterns >= NONE)
     return corrupt(f, "%s", "bad trie size");
-  for (size_t i = 0; i < n; i++) { /* no overflow: child <= n32 - 1 */
+  uint64_t next = 1;
+  for (size_t i = 0; i < n; i++) {
     const nt_trie_node *nd = &tr->node[i];
-    bad |= (nd->child > n32) | (nd->child + nd->nchild > n32) |
-           ((uint32_t)(nd->out + 1) > npat); /* NONE + 1 == 0 */
+    bad |= (nd->child != next) | ((uint32_t)(nd->out + 1) > npat); /* NONE + 1 == 0 */
+    next += nd->nchild;
+  }
+  if (bad || next != n)
+    return corrupt(f, "%s", "bad trie node");
+  for (size_t i = 0; i < n; i++) { /* children in increasing byte order */
+    const nt_trie_node *nd = &tr->node[i];
+    for (uint32_t k = 1; k < nd->nchild; k++)
+      bad |= tr->byte[nd->child + k - 1] >= tr->byte[nd->child + k];
   }
   if (bad)
-    return corrupt(f, "%s", "bad trie node");
+    return corrupt(f, "%s", "bad trie node order");
+  uint32_t root[256];
   for (int c = 0; c < 256; c++)
-    if (tr->root[c] != NONE && tr->root[c] >= tr->nnodes)
-      return corrupt(f, "%s", "bad trie root");
+    root[c] = NONE;
+  for (uint32_t k = 0; k < tr->node[0].nchild; k++)
+    root[tr->byte[tr->node[0].child + k]] = tr->node[0].child + k;
+  if (memcmp(root, tr->root, sizeof root) != 0)
+    return corrupt(f, "%s", "bad trie root");
   return 0;
 }
 
