@@ -287,6 +287,38 @@ static int compile_rule(rel_rule *r, const char *pattern, nt_error *err,
  * here on the first use of each rule (or gate), by whichever thread gets
  * there first; the lexicon stays shared and read-only otherwise. */
 
+/* Compile rule r, under its lock, unless that is done (or failed). */
+static void compile_locked(rel_rule *r) {
+  nt_error err;
+  if (!r->code && !r->failed && compile_rule(r, r->source, &err, NULL, 0) < 0)
+    r->failed = 1;
+}
+
+/* While another thread holds the lock of the rule this one needs, compile
+ * a later rule that no one has compiled yet: threads that reach the rules
+ * together (-j N, on the first records that name weapons) then compile them
+ * side by side rather than one after the other.  0 when there is none. */
+static int compile_ahead(struct nt_relate_rules *w, const rel_rule *from) {
+  size_t n = w->nrules, start = 0;
+  uintptr_t f = (uintptr_t)from, lo = (uintptr_t)w->rules;
+  if (f >= lo && f < lo + n * sizeof *w->rules)
+    start = (f - lo) / sizeof *w->rules + 1;
+  for (size_t k = 0; k < n; k++) {
+    rel_rule *q = &w->rules[(start + k) % n];
+    if (q == from || atomic_load_explicit(&q->code, memory_order_acquire))
+      continue;
+    pthread_mutex_t *mu = lock_of(w, q, sizeof *q);
+    if (pthread_mutex_trylock(mu) != 0)
+      continue;
+    int todo = !q->code && !q->failed;
+    compile_locked(q);
+    pthread_mutex_unlock(mu);
+    if (todo)
+      return 1;
+  }
+  return 0;
+}
+
 static pcre2_code *rule_code(const struct nt_relate_rules *rr, const rel_rule *rc) {
   pcre2_code *code = atomic_load_explicit(&rc->code, memory_order_acquire);
   if (code || !rr->lazy)
@@ -294,10 +326,12 @@ static pcre2_code *rule_code(const struct nt_relate_rules *rr, const rel_rule *r
   struct nt_relate_rules *w = (struct nt_relate_rules *)rr; /* the cache */
   rel_rule *r = (rel_rule *)rc;
   pthread_mutex_t *mu = lock_of(w, r, sizeof *r);
-  pthread_mutex_lock(mu);
-  nt_error err;
-  if (!r->code && !r->failed && compile_rule(r, r->source, &err, NULL, 0) < 0)
-    r->failed = 1;
+  while (pthread_mutex_trylock(mu) != 0)
+    if (!compile_ahead(w, r)) { /* nothing else to do: wait */
+      pthread_mutex_lock(mu);
+      break;
+    }
+  compile_locked(r);
   code = r->code;
   pthread_mutex_unlock(mu);
   return code;
