@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,7 +526,7 @@ static int check_header(snap_file *f) {
 }
 
 /* The checksum of the header's rest, the table and the copy (before its
- * strings are fixed up), then of the rest of the mapping (check_sum). */
+ * strings are fixed up), then of the rest of the mapping (sum_start). */
 static void sum_front(const snap_file *f, checksum_state *cs) {
   checksum_begin(cs);
   checksum_add(cs, f->base + CHECKED_FROM, f->start - CHECKED_FROM);
@@ -533,11 +534,45 @@ static void sum_front(const snap_file *f, checksum_state *cs) {
     checksum_add(cs, f->copy, f->copy_end - f->start);
 }
 
-/* The checksum, then who wrote the file. */
+/* The checksum of the rest of the mapping, on a thread of its own while
+ * the arrays are checked (they are checked as if anyone had written them,
+ * so the order does not matter), when there is enough of it to gain. */
+#define SUM_THREAD_MIN ((size_t)1 << 20)
+
+typedef struct sum_job {
+  checksum_state *cs;
+  const unsigned char *p;
+  size_t n;
+  pthread_t thread;
+  int threaded;
+} sum_job;
+
+static void *sum_main(void *arg) {
+  sum_job *j = arg;
+  checksum_add(j->cs, j->p, j->n);
+  return NULL;
+}
+
+static void sum_start(sum_job *j, const snap_file *f, checksum_state *cs) {
+  j->cs = cs;
+  j->p = (const unsigned char *)f->base + f->copy_end;
+  j->n = f->size - f->copy_end;
+  j->threaded = j->n >= SUM_THREAD_MIN &&
+                pthread_create(&j->thread, NULL, sum_main, j) == 0;
+}
+
+static void sum_finish(sum_job *j) {
+  if (j->threaded)
+    pthread_join(j->thread, NULL);
+  else
+    sum_main(j);
+}
+
+/* The checksum (its last part added by sum_finish), then who wrote the
+ * file. */
 static int check_sum(snap_file *f, checksum_state *cs, const char *stamp) {
   const snap_header *h = f->h;
   char want[64];
-  checksum_add(cs, f->base + f->copy_end, f->size - f->copy_end);
   if (checksum_end(cs) != h->checksum)
     return corrupt(f, "%s", "checksum mismatch");
   default_stamp(want, sizeof want, stamp);
@@ -909,16 +944,37 @@ static void populate(snap_file *f) {
 #endif
 }
 
-/* Checksum, arrays, source files: what needs no compiled regex. */
-static int check_file(snap_file *f, nt_lexicon *lex, checksum_state *cs,
-                      const char *stamp, unsigned flags) {
-  if (check_sum(f, cs, stamp) < 0 || check_entities(f, lex) < 0 ||
-      check_trie(f, lex) < 0)
+/* Arrays and word lists: what needs neither the checksum nor a regex. */
+static int check_arrays(snap_file *f, nt_lexicon *lex) {
+  if (check_entities(f, lex) < 0 || check_trie(f, lex) < 0)
     return -1;
   for (int w = 0; w < 2; w++)
     if (check_strings(f, lex->wordlists[w].words, lex->wordlists[w].n,
                       "word lists") < 0)
       return -1;
+  return 0;
+}
+
+/* Checksum (on a thread of its own, while the arrays are checked), arrays,
+ * source files.  A wrong checksum or another build's file is reported
+ * rather than what it broke in the arrays. */
+static int check_file(snap_file *f, nt_lexicon *lex, checksum_state *cs,
+                      const char *stamp, unsigned flags) {
+  sum_job job;
+  nt_error arrays_err;
+  sum_start(&job, f, cs);
+  nt_error *err = f->err;
+  f->err = &arrays_err;
+  memset(&arrays_err, 0, sizeof arrays_err);
+  int arrays = check_arrays(f, lex);
+  f->err = err;
+  sum_finish(&job);
+  if (check_sum(f, cs, stamp) < 0)
+    return -1;
+  if (arrays < 0) {
+    *err = arrays_err;
+    return -1;
+  }
   return (flags & NT_SNAP_NO_SOURCE_CHECK) ? 0 : check_sources(f, lex);
 }
 
