@@ -18,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_RECORDS 128
+/* Small batches: a batch's input is still in the core's cache when it is
+ * annotated (BBC at -j2: 3-6 % less CPU time than with 128 records and
+ * 4 MiB), and the locks are taken a few times per batch only. */
+#define BATCH_RECORDS 32
 #define FIRST_BATCH 4 /* small, so that the first lines come out at once */
-#define BATCH_BYTES_ALL ((size_t)16 << 20) /* over all batches, */
-#define BATCH_BYTES_MIN ((size_t)1 << 20)  /* but at least this each */
+#define BATCH_BYTES_ALL ((size_t)1 << 20)   /* of input over all batches, */
+#define BATCH_BYTES_MIN ((size_t)128 << 10) /* but at least this each */
 
 typedef struct slot {
   nt_buf text;        /* the raw line (JSON Lines) or the record's text */
