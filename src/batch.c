@@ -15,6 +15,7 @@
 #include "batch.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,7 +69,8 @@ typedef struct pool {
   batch *batches;
   size_t nbatches;
   unsigned long next_write; /* seq of the next batch to write */
-  int failed;               /* emit failed: stop */
+  atomic_int failed;        /* emit or flush failed: stop (also read
+                             * without the lock, by the reader) */
   int idle;                 /* a thread waits for input to arrive */
   const nt_batch_options *opts;
 } pool;
@@ -223,7 +225,8 @@ static size_t fill(pool *p, batch *b) {
   pthread_mutex_lock(&p->read_mu);
   b->n = b->bytes = 0;
   nt_input_item it;
-  while (!p->eof && !p->oom && b->n < p->max && b->bytes < p->batch_bytes) {
+  while (!p->eof && !p->oom && b->n < p->max && b->bytes < p->batch_bytes &&
+         !atomic_load(&p->failed)) {
     int wait = nt_input_would_block(p->in);
     if (wait && b->n > 0)
       break;
@@ -305,7 +308,7 @@ static void *worker_main(void *arg) {
 }
 
 static void pool_free(pool *p) {
-  for (size_t i = 0; i < p->nbatches; i++)
+  for (size_t i = 0; p->batches && i < p->nbatches; i++)
     batch_free(&p->batches[i]);
   free(p->batches);
   pthread_cond_destroy(&p->changed);
@@ -317,6 +320,7 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
                  const nt_batch_options *o) {
   pool p;
   memset(&p, 0, sizeof p);
+  atomic_init(&p.failed, 0);
   pthread_mutex_init(&p.read_mu, NULL);
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.changed, NULL);
@@ -331,16 +335,19 @@ int nt_batch_run(nt_input *in, const nt_lexicon *lex, const nt_options *opts,
   worker *ws = calloc((size_t)o->jobs, sizeof *ws);
   int rc = ws && p.batches ? 0 : -2;
   nt_input_set_raw(in, 1);
-  int made = 0, started = 0;
+  int made = 0, started = 0; /* annotators made, threads started */
   for (int i = 0; rc == 0 && i < o->jobs; i++, made++) {
     ws[i].pool = &p;
     if (!(ws[i].a = nt_annotator_new(lex, opts)))
       rc = -2;
   }
   /* worker 0 is this thread */
-  for (int i = 1; rc == 0 && i < o->jobs; i++, started++)
+  for (int i = 1; rc == 0 && i < o->jobs; i++) {
     if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0)
       rc = -2;
+    else
+      started++;
+  }
   if (rc == 0)
     worker_main(&ws[0]);
   else { /* stop the threads that started */

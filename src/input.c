@@ -216,7 +216,6 @@ static int expand_dir(nt_input *in, const char *dir) {
   return rc;
 }
 
-/* Fill the read buffer; returns bytes available from bpos. */
 /* Up to cap bytes of the source: from a live source what has arrived (at
  * least one byte, or 0 at its end), else as much as fread gives. */
 static size_t read_some(nt_input *in, char *dst, size_t cap) {
@@ -249,14 +248,53 @@ static int is_live(FILE *fp) {
          (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
-int nt_input_would_block(const nt_input *in) {
-  if (!in->fp || !in->live || in->eof || in->cur_fmt != NT_FORMAT_JSONL ||
-      memchr(in->buf + in->bpos, '\n', in->blen - in->bpos))
-    return 0;
-  struct pollfd p = {fileno(in->fp), POLLIN, 0};
-  return poll(&p, 1, 0) == 0;
+static size_t fill(nt_input *in);
+
+/* Does the buffer hold a whole line that is a record (not blank, as
+ * next_jsonl counts blank)? */
+static int has_record_line(const nt_input *in) {
+  const char *p = in->buf + in->bpos, *end = in->buf + in->blen;
+  for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+    for (const char *c = p; c < nl; c++)
+      if (!strchr(" \t\r", *c))
+        return 1;
+  return 0;
 }
 
+/* Is the next source one that may make reading wait (stdin or a named
+ * path that is a pipe, terminal or socket)? */
+static int next_is_live(const nt_input *in) {
+  if (in->given || in->next_path >= in->npaths)
+    return 0;
+  const char *p = in->paths[in->next_path];
+  if (strcmp(p, "-") == 0)
+    return is_live(stdin);
+  struct stat st;
+  return stat(p, &st) == 0 &&
+         (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+int nt_input_would_block(nt_input *in) {
+  for (;;) {
+    if (!in->fp || in->eof) /* what is left is there; then the next source */
+      return (!in->fp || in->bpos >= in->blen) && next_is_live(in);
+    if (!in->live) { /* a file we opened: reading ahead does not wait, */
+      if (in->fp == in->given || in->bpos < in->blen)
+        return 0;
+      fill(in); /* and tells whether it has ended */
+      continue;
+    }
+    if (in->cur_fmt != NT_FORMAT_JSONL || has_record_line(in) ||
+        (in->bpos == 0 && in->blen >= in->bcap)) /* a long line: read on */
+      return 0;
+    struct pollfd p = {fileno(in->fp), POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0)
+      return 1;
+    fill(in); /* what has arrived: read(2) does not wait for it */
+  }
+}
+
+/* Fill the read buffer; returns bytes available from bpos. */
 static size_t fill(nt_input *in) {
   if (in->bpos > 0 && in->bpos < in->blen) {
     memmove(in->buf, in->buf + in->bpos, in->blen - in->bpos);
@@ -280,9 +318,6 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* JSON Lines when the name says so, or when most of the first non-blank
- * lines (within the first chunk) start with '{' - so a stream whose first
- * line is malformed is still read line by line. */
 /* Has enough of a live source arrived to tell its format: a first line
  * that starts with '{', or sixteen lines? */
 static int sniff_settled(const nt_input *in) {
@@ -299,6 +334,9 @@ static int sniff_settled(const nt_input *in) {
   return lines >= 17;
 }
 
+/* JSON Lines when the name says so, or when most of the first non-blank
+ * lines (within the first chunk) start with '{' - so a stream whose first
+ * line is malformed is still read line by line. */
 static nt_format sniff(nt_input *in, const char *path) {
   if (in->fmt != NT_FORMAT_AUTO)
     return in->fmt;

@@ -82,10 +82,11 @@ int nt_input_next(nt_input *in, nt_input_item *item);
  * keeps the text without copying it, and reading goes on in b's memory. */
 void nt_input_swap_raw(nt_input *in, nt_buf *b);
 
-/* 1 when the next JSON Lines record has not fully arrived from a pipe,
- * terminal or socket, so that reading it would wait: the time to write out
- * what is done. */
-int nt_input_would_block(const nt_input *in);
+/* 1 when reading the next record would wait: no whole record line of a
+ * pipe, terminal or socket has arrived (what has is taken into the buffer),
+ * or the current source is done and the next one is such a source.  The
+ * time to write out what is done. */
+int nt_input_would_block(nt_input *in);
 
 /* Bytes read so far (for progress). */
 size_t nt_input_bytes(const nt_input *in);

@@ -778,10 +778,11 @@ static int check_topics(snap_file *f, const nt_lexicon *lex) {
 /* The trie as nt_match_build lays it out: a tree numbered breadth first,
  * where node i's children are the nchild nodes after those of nodes 0..i-1,
  * all numbered above i.  So every node but the root has one parent, which
- * comes before it, and a walk or a visit of the tree ends within its size
- * however the file was made (children out of byte order would only give
- * wrong matches).  Outputs are NONE or a pattern.  Without branches, so
- * that the compiler vectorises it (20 million nodes). */
+ * comes before it, root[] leads to node 0's children one to one, and a
+ * walk or a visit of the tree ends within its size however the file was
+ * made (children out of byte order would only give wrong matches).
+ * Outputs are NONE or a pattern.  The loop over the nodes has no branches,
+ * so that the compiler vectorises it (20 million nodes). */
 static int check_trie(snap_file *f, const nt_lexicon *lex) {
   const nt_trie *tr = &lex->trie;
   size_t n = tr->nnodes;
@@ -796,8 +797,15 @@ static int check_trie(snap_file *f, const nt_lexicon *lex) {
   if (bad || nd[0].child != 1 || last->child != n || last->nchild != 0 ||
       (uint32_t)(last->out + 1) > npat)
     return corrupt(f, "%s", "bad trie node");
-  for (int c = 0; c < 256; c++)
-    if (tr->root[c] != NONE && tr->root[c] >= tr->nnodes)
+  /* root[] maps each byte to the child of node 0 it leads to, and back */
+  uint32_t first = nd[0].child, nroot = nd[0].nchild;
+  for (int c = 0; c < 256; c++) {
+    uint32_t r = tr->root[c];
+    if (r != NONE && (r - first >= nroot || tr->byte[r] != c))
+      return corrupt(f, "%s", "bad trie root");
+  }
+  for (uint32_t k = 0; k < nroot; k++)
+    if (tr->root[tr->byte[first + k]] != first + k)
       return corrupt(f, "%s", "bad trie root");
   return 0;
 }

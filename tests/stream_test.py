@@ -5,7 +5,9 @@ A producer that writes one JSON Lines record and then waits (a live feed,
 `tail -f feed.jsonl | newstag`) must get that record's line back before it
 writes the next: newstag may neither wait for a chunk of input to fill nor
 keep the line in its output buffer.  Checked with 1, 2 and 3 threads, for
-a stream whose format is sniffed and one given as -f jsonl.  A generous
+a stream whose format is sniffed and one given as -f jsonl, with blank
+lines after each record, and for a file whose record must come out while
+the stdin after it waits.  A generous
 timeout only guards against a hang; nothing here is timed.
 """
 import json
@@ -13,6 +15,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 
 TIMEOUT = 30.0
 
@@ -31,7 +34,9 @@ def read_line(proc, buf):
     return line.decode("utf-8"), rest
 
 
-def run(exe, args):
+def run(exe, args, blank=False):
+    """Three records, each waited for; with blank, each is followed by
+    blank lines (not records) before the wait."""
     failures = []
     proc = subprocess.Popen([exe, "-q"] + args, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
@@ -41,7 +46,8 @@ def run(exe, args):
              "China sent a delegation to Brazil."]
     want_ids = [{"FRA", "DEU"}, {"IRN", "IRQ"}, {"CHN", "BRA"}]
     for i, text in enumerate(texts):
-        proc.stdin.write((json.dumps({"id": "s%d" % i, "text": text}) + "\n").encode())
+        tail = "\n  \r\n\n" if blank else "\n"
+        proc.stdin.write((json.dumps({"id": "s%d" % i, "text": text}) + tail).encode())
         proc.stdin.flush()
         line, buf = read_line(proc, buf)
         if line is None:
@@ -52,7 +58,12 @@ def run(exe, args):
         if rec.get("id") != "s%d" % i or ids != want_ids[i]:
             failures.append("%s: record %d came out as %s" % (args, i, line[:120]))
     proc.stdin.close()
-    rest = proc.stdout.read()
+    rest = b""
+    while True:
+        line, buf = read_line(proc, buf)
+        if line is None:
+            break
+        rest += line.encode() + b"\n"
     rc = proc.wait(timeout=TIMEOUT)
     if rest.strip():
         failures.append("%s: unexpected lines at the end: %r" % (args, rest[:120]))
@@ -61,11 +72,34 @@ def run(exe, args):
     return failures
 
 
+def file_then_pipe(exe, jobs):
+    """A file, then stdin that waits: the file's record comes out first."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.write(json.dumps({"id": "file", "text": "Talks in Paris and Berlin."}) + "\n")
+    try:
+        proc = subprocess.Popen([exe, "-q", "-j", jobs, f.name, "-"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line, _ = read_line(proc, b"")
+        failures = []
+        if line is None or json.loads(line).get("id") != "file":
+            failures.append("-j %s: the file's record waits for stdin" % jobs)
+        proc.stdin.close()
+        proc.stdout.read()
+        proc.wait(timeout=TIMEOUT)
+        return failures
+    finally:
+        os.unlink(f.name)
+
+
 def main():
     exe = sys.argv[1]
     passed = failed = 0
-    for args in (["-j", "1"], ["-j", "2"], ["-j", "3"], ["-j", "2", "-f", "jsonl"]):
-        failures = run(exe, args)
+    cases = [(run, (exe, ["-j", j])) for j in ("1", "2", "3")]
+    cases += [(run, (exe, ["-j", "2", "-f", "jsonl"])),
+              (run, (exe, ["-j", "1"], True)), (run, (exe, ["-j", "2"], True)),
+              (file_then_pipe, (exe, "1")), (file_then_pipe, (exe, "2"))]
+    for fn, fargs in cases:
+        failures = fn(*fargs)
         for f in failures:
             print("FAIL:", f, file=sys.stderr)
         passed += not failures
