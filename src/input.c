@@ -241,23 +241,31 @@ static int read_failed(nt_input *in) {
   return ferror(in->fp);
 }
 
-/* Is the source one that read(2) takes as it arrives? */
+/* A pipe, terminal or socket: read(2) takes what has arrived, and reading
+ * more may wait. */
+static int live_mode(mode_t m) { return S_ISFIFO(m) || S_ISCHR(m) || S_ISSOCK(m); }
+
 static int is_live(FILE *fp) {
   struct stat st;
-  return fstat(fileno(fp), &st) == 0 &&
-         (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+  return fstat(fileno(fp), &st) == 0 && live_mode(st.st_mode);
+}
+
+/* A line of only spaces, tabs and CRs: no record. */
+static int blank_line(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n && strchr(" \t\r", s[i]))
+    i++;
+  return i == n;
 }
 
 static size_t fill(nt_input *in);
 
-/* Does the buffer hold a whole line that is a record (not blank, as
- * next_jsonl counts blank)? */
+/* Does the buffer hold a whole line that is a record? */
 static int has_record_line(const nt_input *in) {
   const char *p = in->buf + in->bpos, *end = in->buf + in->blen;
   for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
-    for (const char *c = p; c < nl; c++)
-      if (!strchr(" \t\r", *c))
-        return 1;
+    if (!blank_line(p, (size_t)(nl - p)))
+      return 1;
   return 0;
 }
 
@@ -270,8 +278,7 @@ static int next_is_live(const nt_input *in) {
   if (strcmp(p, "-") == 0)
     return is_live(stdin);
   struct stat st;
-  return stat(p, &st) == 0 &&
-         (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode));
+  return stat(p, &st) == 0 && live_mode(st.st_mode);
 }
 
 int nt_input_would_block(nt_input *in) {
@@ -318,34 +325,13 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Has enough of a live source arrived to tell its format: a first line
- * that starts with '{', or sixteen lines? */
-static int sniff_settled(const nt_input *in) {
-  const char *p = in->buf + in->bpos, *end = in->buf + in->blen;
-  if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-    p += 3;
-  while (p < end && strchr(" \t\r\n", *p))
-    p++;
-  if (p < end && *p == '{')
-    return 1;
-  int lines = 0;
-  for (; p < end && lines < 17; p++)
-    lines += *p == '\n';
-  return lines >= 17;
-}
-
-/* JSON Lines when the name says so, or when most of the first non-blank
- * lines (within the first chunk) start with '{' - so a stream whose first
- * line is malformed is still read line by line. */
-static nt_format sniff(nt_input *in, const char *path) {
-  if (in->fmt != NT_FORMAT_AUTO)
-    return in->fmt;
-  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
-    return NT_FORMAT_JSONL;
-  fill(in);
-  while (in->live && !in->eof && in->blen < in->bcap && !sniff_settled(in))
-    fill(in);
+/* The format of the buffer's first lines: JSON Lines when the first
+ * non-blank one starts with '{', or most of the first sixteen do - so a
+ * stream whose first line is malformed is still read line by line.
+ * *settled: the buffer held enough to tell (that '{', or sixteen lines). */
+static nt_format sniff_buffer(const nt_input *in, int *settled) {
   size_t i = in->bpos, lines = 0, objects = 0;
+  *settled = 1;
   if (in->blen - i >= 3 && memcmp(in->buf + i, "\xEF\xBB\xBF", 3) == 0)
     i += 3;
   while (i < in->blen && lines < 16) {
@@ -362,7 +348,25 @@ static nt_format sniff(nt_input *in, const char *path) {
       break;
     i = (size_t)(nl - in->buf) + 1;
   }
+  *settled = lines >= 16;
   return lines >= 2 && objects * 2 > lines ? NT_FORMAT_JSONL : NT_FORMAT_TEXT;
+}
+
+/* JSON Lines when the name says so, else from the first chunk; from a live
+ * source, from as much as it takes to tell. */
+static nt_format sniff(nt_input *in, const char *path) {
+  if (in->fmt != NT_FORMAT_AUTO)
+    return in->fmt;
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"))
+    return NT_FORMAT_JSONL;
+  fill(in);
+  int settled;
+  nt_format f = sniff_buffer(in, &settled);
+  while (!settled && in->live && !in->eof && in->blen < in->bcap) {
+    fill(in);
+    f = sniff_buffer(in, &settled);
+  }
+  return f;
 }
 
 static void item_error(nt_input *in, nt_input_item *it, long line,
@@ -649,10 +653,7 @@ static int next_jsonl(nt_input *in, nt_input_item *it) {
                  "line longer than the limit of %s bytes (--max-record)", lim);
       return 1;
     }
-    size_t i = 0;
-    while (i < in->rec.len && strchr(" \t\r", in->rec.data[i]))
-      i++;
-    if (i == in->rec.len)
+    if (blank_line(in->rec.data, in->rec.len))
       continue; /* blank lines are not records */
     if (in->raw) { /* the caller parses, e.g. on another thread */
       memset(it, 0, sizeof *it);
